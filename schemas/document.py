@@ -1,0 +1,74 @@
+"""The result object every processed document gets, whatever happened to it.
+
+As in Docling: a status (ok / partial / failed) and a list of errors, each naming the
+component and page; a result is never "ok" while it carries errors.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from schemas.annex1 import Annex1Data
+from schemas.common import StrictModel
+from schemas.facts import PageFacts
+from schemas.finding import Finding
+from schemas.plan import PlanData
+
+DocumentKind = Literal["plan", "annex1", "other"]
+DocumentStatus = Literal["ok", "partial", "failed"]
+
+
+class ProcessingError(StrictModel):
+    """Something that went wrong while reading a document. ``code`` is a ``file.*`` rule id
+    when the whole file could not be read."""
+
+    component: str
+    code: str
+    message: str
+    page: int | None = None
+
+
+class Evidence(StrictModel):
+    """Where a field's value was read: page and the text it came from."""
+
+    page: int
+    text: str
+
+
+class FeeStatement(StrictModel):
+    """A sentence in the plan about student fees, with its verdict."""
+
+    page: int
+    text: str
+    polarity: Literal["affirmative", "negated", "contradiction"]
+
+
+class PlanFacts(StrictModel):
+    """Everything the plan checks need, gathered once from the pages."""
+
+    data: PlanData
+    evidence: dict[str, Evidence] = Field(default_factory=dict)
+    certificates_declared: list[str] = Field(default_factory=list)
+    fee_statements: list[FeeStatement] = Field(default_factory=list)
+    plan_pages: list[int] = Field(default_factory=list)
+
+
+class DocumentResult(StrictModel):
+    source: str
+    sha256: str
+    kind: DocumentKind = "other"
+    status: DocumentStatus = "ok"
+    page_count: int = 0
+    pages: list[PageFacts] = Field(default_factory=list)
+    plan: PlanFacts | None = None
+    annex1: Annex1Data | None = None
+    errors: list[ProcessingError] = Field(default_factory=list)
+    findings: list[Finding] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _never_ok_with_errors(self) -> DocumentResult:
+        if self.errors and self.status == "ok":
+            object.__setattr__(self, "status", "partial")
+        return self
