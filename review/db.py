@@ -1,0 +1,73 @@
+"""Engines, sessions and migrations for the review database.
+
+SQLite is the one-machine default and PostgreSQL the production database (design.md
+section 6); both are reached through the same URL-based functions here, and the schema is
+always created by Alembic (never ``create_all``), so every database has a migration history
+that later schema changes can build on.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+DEFAULT_DB_URL = "sqlite:///out/review.sqlite3"
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+MIGRATIONS_DIR = PACKAGE_DIR / "migrations"
+
+
+def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
+    # SQLite ignores foreign keys unless every connection asks for them.
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA foreign_keys=ON")
+    finally:
+        cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``sqlite:///path`` or ``postgresql+psycopg://...``.
+
+    For a SQLite file the parent directory is created (the default lives in ``out/``) and
+    foreign keys are switched on; a generous busy timeout lets parallel tasks wait for each
+    other's short write transactions instead of failing with "database is locked"."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database
+        if database and database != ":memory:" and not database.startswith("file:"):
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30})
+        event.listen(engine, "connect", _enable_sqlite_foreign_keys)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def alembic_config(url: str | None = None) -> Config:
+    """An Alembic configuration that finds the migrations next to this file, whatever the cwd."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if url is not None:
+        # ConfigParser interpolation would choke on '%' in passwords.
+        config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Bring the database up to ``revision`` (normally head) on the given engine."""
+    config = alembic_config()
+    with engine.begin() as connection:
+        # env.py uses this connection instead of making its own engine.
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    # expire_on_commit=False: report and flow code keep using objects after committing.
+    return sessionmaker(bind=engine, expire_on_commit=False)

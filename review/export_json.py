@@ -1,0 +1,98 @@
+"""The JSON export: design.md section 5, built from the review database.
+
+Other offices' tools read this file, so it is produced only through the pydantic contract
+models of ``schemas.export`` (which reject anything the contract does not allow) and in a
+deterministic order, so two exports of the same database are byte-identical.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from review.models import Document, FindingRow
+from review.queries import all_documents, finding_sort_key, open_school_findings, school_infos
+from schemas.annex1 import Annex1Data
+from schemas.export import ExportDocument, ExportFile, ExportFinding, ExportSchool
+from schemas.finding import Severity
+from schemas.plan import PlanData
+from schemas.round_config import RoundConfig
+
+
+def _export_finding(row: FindingRow) -> ExportFinding:
+    return ExportFinding(
+        rule=row.rule,
+        severity=Severity(row.severity),
+        message=row.message,
+        page=row.page,
+        evidence=row.evidence,
+    )
+
+
+def _export_data(document: Document) -> PlanData | Annex1Data | None:
+    if document.data is None:
+        return None
+    if document.kind == "plan":
+        return PlanData.model_validate(document.data)
+    if document.kind == "annex1":
+        return Annex1Data.model_validate(document.data)
+    return None
+
+
+def _export_document(document: Document) -> ExportDocument:
+    # A superseded document keeps all findings it had; resolved ones are what the next
+    # version fixed, which is exactly what a reader of the old version needs to see.
+    return ExportDocument(
+        source=document.source,
+        sha256=document.sha256,
+        kind=document.kind,
+        school=document.school.name if document.school is not None else None,
+        status=document.status,
+        version=document.version,
+        superseded_by=document.superseded_by.sha256 if document.superseded_by is not None else None,
+        data=_export_data(document),
+        findings=[_export_finding(row) for row in sorted(document.findings, key=finding_sort_key)],
+    )
+
+
+def build_export(session: Session, config: RoundConfig) -> ExportFile:
+    """Every document (all versions) and every school (configured or seen) with its open
+    school-level findings."""
+    documents = [_export_document(document) for document in all_documents(session)]
+    school_findings = open_school_findings(session)
+    schools = [
+        ExportSchool(
+            name=info.name,
+            type=info.type,
+            city=info.city,
+            review_authority=info.review_authority,
+            findings=[_export_finding(row) for row in school_findings.get(info.name, [])],
+        )
+        for info in school_infos(session, config).values()
+    ]
+    return ExportFile(documents=documents, schools=schools)
+
+
+def render_export(export: ExportFile) -> str:
+    return json.dumps(export.model_dump(mode="json"), ensure_ascii=False, indent=2) + "\n"
+
+
+def write_export(session: Session, config: RoundConfig, path: Path) -> ExportFile:
+    """Write the export as UTF-8 JSON; the file is replaced atomically, so a reader never
+    sees half an export."""
+    export = build_export(session, config)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(render_export(export))
+        os.replace(tmp_name, path)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+    return export

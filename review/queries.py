@@ -1,0 +1,98 @@
+"""Reads shared by the export and the report.
+
+Both must agree on what "the schools", "a current document" and "the order" are, or the
+spreadsheet and the JSON would tell reviewers different things; so those answers live here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from review.models import Document, FindingRow, ReceivedFile, School
+from schemas.round_config import RoundConfig
+
+UNKNOWN_SCHOOL_LABEL = "（未识别学校）"
+
+
+@dataclass(frozen=True)
+class SchoolInfo:
+    name: str
+    type: str | None
+    city: str | None
+    review_authority: str | None
+    known: bool
+
+    @property
+    def authority_label(self) -> str:
+        """Who reviews this school's application: the province for 高职/本科, the city bureau
+        for 中职 (design.md section 1)."""
+        if self.review_authority == "province":
+            return "省教育厅"
+        if self.review_authority == "city" and self.city:
+            return f"{self.city}教育局"
+        return "待确定"
+
+
+def school_infos(session: Session, config: RoundConfig) -> dict[str, SchoolInfo]:
+    """Every school of the round configuration and every school seen in the database, by name.
+
+    The configuration wins for type, city and authority, so a report is right even when
+    ``sync_schools`` has not run since the configuration was edited."""
+    infos: dict[str, SchoolInfo] = {}
+    for row in session.scalars(select(School)):
+        infos[row.name] = SchoolInfo(row.name, row.type, row.city, row.review_authority, known=False)
+    for entry in config.schools:
+        infos[entry.name] = SchoolInfo(entry.name, entry.type, entry.city, entry.review_authority, known=True)
+    return dict(sorted(infos.items()))
+
+
+def document_sort_key(document: Document) -> tuple[bool, str, str, int, str]:
+    """By school (documents without one last), then source, then version."""
+    school = document.school.name if document.school is not None else ""
+    return (document.school is None, school, document.source, document.version, document.sha256)
+
+
+def all_documents(session: Session) -> list[Document]:
+    """Every document, all versions, with what the outputs need loaded in a few queries."""
+    documents = session.scalars(
+        select(Document).options(
+            selectinload(Document.school),
+            selectinload(Document.findings),
+            selectinload(Document.superseded_by),
+            selectinload(Document.received_file),
+        )
+    ).all()
+    return sorted(documents, key=document_sort_key)
+
+
+def open_school_findings(session: Session) -> dict[str, list[FindingRow]]:
+    """Open school-level findings by school name, in a stable order."""
+    rows = session.scalars(
+        select(FindingRow)
+        .where(FindingRow.document_id.is_(None), FindingRow.status == "open")
+        .options(selectinload(FindingRow.school))
+    ).all()
+    by_school: dict[str, list[FindingRow]] = {}
+    for row in rows:
+        if row.school is not None:
+            by_school.setdefault(row.school.name, []).append(row)
+    return {name: sorted(found, key=finding_sort_key) for name, found in by_school.items()}
+
+
+def finding_sort_key(row: FindingRow) -> tuple[bool, int, str, str, str, int]:
+    return (row.page is None, row.page or 0, row.rule, row.source or "", row.message, row.id)
+
+
+def unprocessed_receipts(session: Session) -> list[ReceivedFile]:
+    """Received files whose bytes have no document yet (still being processed, or lost)."""
+    processed = select(Document.sha256)
+    return list(
+        session.scalars(
+            select(ReceivedFile)
+            .where(ReceivedFile.sha256.not_in(processed))
+            .order_by(ReceivedFile.source, ReceivedFile.id)
+        )
+    )

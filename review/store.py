@@ -1,0 +1,478 @@
+"""All writes to the review database.
+
+Each function does its work in the session it is given and leaves committing to the caller,
+so a flow can put "store the document, its pages, fields and findings" into one transaction:
+a crash never leaves half a document behind. Writes are idempotent where the pipeline may
+repeat them (a rerun over the same inbox): the same received file, the same document bytes
+and the same school-level findings add no rows the second time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from review.archive import ArchivedFile
+from review.models import (
+    Document,
+    ExtractedField,
+    FindingChange,
+    FindingRow,
+    Page,
+    ProcessingErrorRow,
+    ReceivedFile,
+    Run,
+    School,
+    utcnow,
+)
+from schemas.document import DocumentResult, Evidence
+from schemas.finding import Finding, Severity
+from schemas.round_config import RoundConfig
+
+# Processing error codes that mean the file could not be read at all; each becomes a finding
+# when the checks did not already report it, so an unreadable file always reaches a reviewer.
+UNREADABLE_CODES = frozenset({"file.empty", "file.unreadable", "file.encrypted", "file.unsupported_format"})
+
+
+@dataclass(frozen=True)
+class FindingComparison:
+    """How a new version's findings relate to those of the version it replaces."""
+
+    resolved: list[Finding] = field(default_factory=list)
+    still_open: list[Finding] = field(default_factory=list)
+    new: list[Finding] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SaveOutcome:
+    """What ``save_document`` did. ``comparison`` is empty unless a version was superseded."""
+
+    document_id: int
+    version: int
+    created: bool
+    superseded_document_id: int | None = None
+    comparison: FindingComparison = field(default_factory=FindingComparison)
+
+
+# --- small helpers -------------------------------------------------------------------------
+
+
+def _insert_ignore(
+    session: Session, model: type[Any], values: Mapping[str, Any], keys: Sequence[str]
+) -> None:
+    """INSERT that does nothing when the unique key already exists.
+
+    A plain select-then-insert races when parallel tasks see the same school or file; both
+    SQLite and PostgreSQL have ON CONFLICT DO NOTHING, which makes the insert atomic."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        stmt: Any = postgresql.insert(model).values(**values).on_conflict_do_nothing(index_elements=keys)
+    elif dialect == "sqlite":
+        stmt = sqlite.insert(model).values(**values).on_conflict_do_nothing(index_elements=keys)
+    else:  # pragma: no cover - only the two supported backends are tested
+        existing = session.scalars(select(model).filter_by(**{k: values[k] for k in keys})).first()
+        if existing is None:
+            session.add(model(**values))
+            session.flush()
+        return
+    session.execute(stmt)
+
+
+_SPACES = re.compile(r"\s+")
+
+
+def match_key(finding: Finding) -> str:
+    """Page-independent identity of a finding: its rule and its evidence (or message).
+
+    Whitespace is collapsed because text extraction of the same sentence varies in spacing."""
+    detail = finding.evidence if finding.evidence else finding.message
+    return f"{finding.rule}\x1f{_SPACES.sub(' ', detail).strip()}"
+
+
+def submission_key(kind: str, school: str | None, certificate: str | None, source: str) -> str:
+    """The identity of a submission, whose files are its versions.
+
+    A plan is one per school and certificate, an Attachment 1 one per school (it has no
+    certificate); anything not identified falls back to its source path, so a file resent
+    under the same name still versions correctly."""
+    if school and certificate and kind != "annex1":
+        return f"{kind}|{school}|{certificate}"
+    if school and kind == "annex1":
+        return f"annex1|{school}"
+    return f"source|{source}"
+
+
+def finding_from_row(row: FindingRow) -> Finding:
+    return Finding(
+        rule=row.rule,
+        severity=Severity(row.severity),
+        message=row.message,
+        document=row.source,
+        page=row.page,
+        evidence=row.evidence,
+    )
+
+
+def _finding_row(
+    finding: Finding,
+    *,
+    run: Run,
+    document: Document | None = None,
+    school: School | None = None,
+    source: str | None = None,
+) -> FindingRow:
+    return FindingRow(
+        document=document,
+        school=school,
+        source=finding.document or source,
+        rule=finding.rule,
+        severity=Severity(finding.severity).value,
+        message=finding.message,
+        page=finding.page,
+        evidence=finding.evidence,
+        match_key=match_key(finding),
+        run_id=run.id,
+        status="open",
+    )
+
+
+def flatten_fields(data: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """The leaves of parsed data as (dotted name, JSON value).
+
+    Lists of objects are numbered (``sessions.0.count``); lists of scalars such as
+    ``agreement.pages`` and empty lists are single leaves, since their items mean nothing alone.
+    The constant ``kind`` discriminator is not a field."""
+    for key, value in data.items():
+        if not prefix and key == "kind":
+            continue
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            yield from flatten_fields(value, f"{name}.")
+        elif isinstance(value, list) and value and all(isinstance(item, Mapping) for item in value):
+            for index, item in enumerate(value):
+                yield from flatten_fields(item, f"{name}.{index}.")
+        else:
+            yield name, value
+
+
+def _evidence_for(name: str, evidence: Mapping[str, Evidence]) -> Evidence | None:
+    # Extractors may give evidence for a whole section ("sessions") rather than each leaf.
+    parts = name.split(".")
+    for end in range(len(parts), 0, -1):
+        found = evidence.get(".".join(parts[:end]))
+        if found is not None:
+            return found
+    return None
+
+
+def get_or_create_school(session: Session, name: str) -> School:
+    """The school of that name; added as unknown (``known=False``) if first seen here."""
+    school = session.scalars(select(School).where(School.name == name)).one_or_none()
+    if school is not None:
+        return school
+    _insert_ignore(session, School, {"name": name, "known": False, "created_at": utcnow()}, ["name"])
+    return session.scalars(select(School).where(School.name == name)).one()
+
+
+# --- public write API ----------------------------------------------------------------------
+
+
+def sync_schools(session: Session, config: RoundConfig) -> None:
+    """Make the schools table agree with the round configuration.
+
+    Configured schools are inserted or updated and marked known; schools the configuration
+    does not list are kept (their documents refer to them) and marked unknown."""
+    configured = {entry.name: entry for entry in config.schools}
+    existing = {school.name: school for school in session.scalars(select(School))}
+    for name, entry in configured.items():
+        school = existing.get(name)
+        if school is None:
+            _insert_ignore(session, School, {"name": name, "known": True, "created_at": utcnow()}, ["name"])
+            school = session.scalars(select(School).where(School.name == name)).one()
+        school.type = entry.type
+        school.city = entry.city
+        school.review_authority = entry.review_authority
+        school.known = True
+    for name, school in existing.items():
+        if name not in configured:
+            school.known = False
+    session.flush()
+
+
+def start_run(session: Session, *, source_root: str, config_name: str) -> Run:
+    run = Run(
+        source_root=source_root, config_name=config_name, status="running", counts={}, started_at=utcnow()
+    )
+    session.add(run)
+    session.flush()
+    return run
+
+
+def finish_run(session: Session, run: Run, *, status: str, counts: dict[str, int]) -> None:
+    run.status = status
+    run.counts = dict(counts)
+    run.finished_at = utcnow()
+    session.flush()
+
+
+def record_received_file(
+    session: Session, *, run: Run, archived: ArchivedFile, source: str, received_at: dt.datetime
+) -> ReceivedFile:
+    """The receipt of ``archived`` at ``source``; the first receipt is kept when it repeats."""
+    _insert_ignore(
+        session,
+        ReceivedFile,
+        {
+            "sha256": archived.sha256,
+            "size": archived.size,
+            "archive_path": str(archived.path),
+            "source": source,
+            "received_at": received_at,
+            "run_id": run.id,
+        },
+        ["sha256", "source"],
+    )
+    return session.scalars(
+        select(ReceivedFile).where(ReceivedFile.sha256 == archived.sha256, ReceivedFile.source == source)
+    ).one()
+
+
+def is_document_current(session: Session, sha256: str) -> bool:
+    """True when these bytes were already processed and saved, so the pipeline can skip them."""
+    return session.scalar(select(Document.id).where(Document.sha256 == sha256)) is not None
+
+
+def _document_data(result: DocumentResult) -> dict[str, Any] | None:
+    if result.kind == "plan" and result.plan is not None:
+        return result.plan.data.model_dump(mode="json")
+    if result.kind == "annex1" and result.annex1 is not None:
+        return result.annex1.model_dump(mode="json")
+    return None
+
+
+def _findings_with_unreadable(result: DocumentResult) -> list[Finding]:
+    findings = list(result.findings)
+    reported = {f.rule for f in findings}
+    for error in result.errors:
+        if error.code in UNREADABLE_CODES and error.code not in reported:
+            findings.append(
+                Finding(
+                    rule=error.code,
+                    severity=Severity.ERROR,
+                    message=error.message,
+                    document=result.source,
+                    page=error.page,
+                )
+            )
+            reported.add(error.code)
+    return findings
+
+
+def compare_findings(
+    old: Sequence[FindingRow], new: Sequence[FindingRow]
+) -> tuple[list[FindingRow], list[tuple[FindingRow, FindingRow]], list[FindingRow]]:
+    """Pair old and new findings by ``match_key`` (as multisets, so two identical findings in
+    the old version need two in the new one to both count as still open).
+
+    Returns (resolved old rows, still-open (old, new) pairs, new rows), in input order."""
+    waiting: dict[str, list[FindingRow]] = defaultdict(list)
+    for row in old:
+        waiting[row.match_key].append(row)
+    still_open: list[tuple[FindingRow, FindingRow]] = []
+    fresh: list[FindingRow] = []
+    for row in new:
+        candidates = waiting.get(row.match_key)
+        if candidates:
+            still_open.append((candidates.pop(0), row))
+        else:
+            fresh.append(row)
+    paired = {id(old_row) for old_row, _ in still_open}
+    resolved = [row for row in old if id(row) not in paired]
+    return resolved, still_open, fresh
+
+
+def save_document(
+    session: Session,
+    result: DocumentResult,
+    *,
+    run: Run,
+    school: str | None,
+    certificate: str | None,
+) -> SaveOutcome:
+    """Store a processed document with its pages, fields, errors and findings.
+
+    Saving bytes that are already stored adds nothing (``created=False``). Otherwise the
+    document becomes the next version of its submission (see ``submission_key``); the
+    previous current version is marked superseded by it, its findings are compared with the
+    new ones, the comparison is stored in ``finding_changes`` and resolved old findings get
+    status ``resolved``."""
+    existing = session.scalars(select(Document).where(Document.sha256 == result.sha256)).one_or_none()
+    if existing is not None:
+        return SaveOutcome(document_id=existing.id, version=existing.version, created=False)
+
+    school_row = get_or_create_school(session, school) if school else None
+    key = submission_key(result.kind, school, certificate, result.source)
+    previous = session.scalars(
+        select(Document)
+        .where(Document.submission_key == key, Document.superseded_by_id.is_(None))
+        .order_by(Document.version.desc())
+    ).first()
+    last_version = session.scalar(select(func.max(Document.version)).where(Document.submission_key == key))
+    received = session.scalars(
+        select(ReceivedFile)
+        .where(ReceivedFile.sha256 == result.sha256)
+        # Prefer the receipt at this very source; any receipt of these bytes will do otherwise.
+        .order_by((ReceivedFile.source == result.source).desc(), ReceivedFile.id)
+    ).first()
+
+    document = Document(
+        sha256=result.sha256,
+        received_file=received,
+        source=result.source,
+        kind=result.kind,
+        school=school_row,
+        certificate=certificate,
+        submission_key=key,
+        version=(last_version or 0) + 1,
+        status=result.status,
+        page_count=result.page_count,
+        data=_document_data(result),
+        processed_at=utcnow(),
+        run_id=run.id,
+    )
+    session.add(document)
+    session.flush()
+
+    for page in result.pages:
+        session.add(
+            Page(
+                document_id=document.id,
+                number=page.number,
+                kind=page.kind,
+                text=page.text,
+                has_text_layer=page.has_text_layer,
+            )
+        )
+    if document.data is not None:
+        evidence = result.plan.evidence if result.plan is not None else {}
+        for name, value in flatten_fields(document.data):
+            found = _evidence_for(name, evidence)
+            session.add(
+                ExtractedField(
+                    document_id=document.id,
+                    field=name,
+                    value=value,
+                    page=found.page if found else None,
+                    evidence=found.text if found else None,
+                )
+            )
+    for error in result.errors:
+        session.add(
+            ProcessingErrorRow(
+                document_id=document.id,
+                component=error.component,
+                code=error.code,
+                page=error.page,
+                message=error.message,
+            )
+        )
+    new_rows = [
+        _finding_row(finding, run=run, document=document, source=result.source)
+        for finding in _findings_with_unreadable(result)
+    ]
+    session.add_all(new_rows)
+    session.flush()
+
+    comparison = FindingComparison()
+    if previous is not None:
+        previous.superseded_by_id = document.id
+        old_rows = [row for row in previous.findings if row.status == "open"]
+        resolved, still_open, fresh = compare_findings(old_rows, new_rows)
+        for row in resolved:
+            row.status = "resolved"
+            row.resolved_run_id = run.id
+            row.resolved_by_document_id = document.id
+        changes = [
+            *(FindingChange(change="resolved", old_finding_id=row.id) for row in resolved),
+            *(
+                FindingChange(change="still_open", old_finding_id=old_row.id, new_finding_id=new_row.id)
+                for old_row, new_row in still_open
+            ),
+            *(FindingChange(change="new", new_finding_id=row.id) for row in fresh),
+        ]
+        for change in changes:
+            change.document_id = document.id
+            change.previous_document_id = previous.id
+        session.add_all(changes)
+        session.flush()
+        comparison = FindingComparison(
+            resolved=[finding_from_row(row) for row in resolved],
+            still_open=[finding_from_row(new_row) for _, new_row in still_open],
+            new=[finding_from_row(row) for row in fresh],
+        )
+
+    return SaveOutcome(
+        document_id=document.id,
+        version=document.version,
+        created=True,
+        superseded_document_id=previous.id if previous is not None else None,
+        comparison=comparison,
+    )
+
+
+def save_school_findings(
+    session: Session, *, run: Run, school: str, findings: Sequence[Finding]
+) -> FindingComparison:
+    """Replace a school's open school-level findings with this run's complete set.
+
+    School-level rules (``school.annex1_missing`` ...) are re-evaluated over all current
+    documents in every run, so a finding absent now is resolved; one still present keeps
+    its row (so it is not duplicated by reruns) with page and source refreshed. Call this for
+    every checked school, with an empty list when nothing is wrong."""
+    school_row = get_or_create_school(session, school)
+    old_rows = list(
+        session.scalars(
+            select(FindingRow)
+            .where(
+                FindingRow.school_id == school_row.id,
+                FindingRow.document_id.is_(None),
+                FindingRow.status == "open",
+            )
+            .order_by(FindingRow.id)
+        )
+    )
+    waiting: dict[str, list[FindingRow]] = defaultdict(list)
+    for row in old_rows:
+        waiting[row.match_key].append(row)
+    still_open: list[Finding] = []
+    fresh: list[Finding] = []
+    kept: set[int] = set()
+    for finding in findings:
+        candidates = waiting.get(match_key(finding))
+        if candidates:
+            row = candidates.pop(0)
+            kept.add(row.id)
+            row.page = finding.page
+            row.source = finding.document
+            row.severity = Severity(finding.severity).value
+            row.message = finding.message
+            still_open.append(finding)
+        else:
+            session.add(_finding_row(finding, run=run, school=school_row))
+            fresh.append(finding)
+    resolved: list[Finding] = []
+    for row in old_rows:
+        if row.id not in kept:
+            row.status = "resolved"
+            row.resolved_run_id = run.id
+            resolved.append(finding_from_row(row))
+    session.flush()
+    return FindingComparison(resolved=resolved, still_open=still_open, new=fresh)
