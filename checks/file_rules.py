@@ -1,0 +1,34 @@
+"""``file.*`` rules: a file that cannot be read becomes a finding that says what to resend.
+
+The reader records why a file failed as a ProcessingError whose code is the rule id; these
+rules turn each into the reviewer's finding, with the remedy the school must follow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from checks.registry import RuleHit, rule
+from schemas.document import ProcessingError
+from schemas.finding import Severity
+from schemas.round_config import RoundConfig
+
+REMEDIES: dict[str, str] = {
+    "file.empty": "文件为空（0字节或没有页面），请学校重新导出完整文件后重新提交。",
+    "file.unreadable": "文件已损坏或不完整，无法打开，请学校重新生成文件后重新提交。",
+    "file.encrypted": "文件设置了打开密码，请学校取消密码保护后重新提交。",
+    "file.unsupported_format": "文件格式不受支持：试点工作方案与合作协议请合并为一个PDF提交。",
+}
+
+
+def _file_rule(rule_id: str) -> None:
+    def check(errors: list[ProcessingError], config: RoundConfig) -> Iterator[RuleHit]:
+        for error in errors:
+            if error.code == rule_id:
+                yield RuleHit(message=f"{error.message}。{REMEDIES[rule_id]}", page=error.page)
+
+    rule(rule_id, Severity.ERROR, REMEDIES[rule_id], "file")(check)
+
+
+for _rule_id in REMEDIES:
+    _file_rule(_rule_id)

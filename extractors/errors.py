@@ -1,0 +1,66 @@
+"""The one exception hierarchy of pilot-intake.
+
+Every failure a user can meet is a ``PilotIntakeError`` carrying a Chinese remedy (what the
+school or the operator should do). Input-file failures carry the ``file.*`` rule id that the
+checks turn into a finding; ``flows/cli.py`` is the one place that maps them to exit codes.
+"""
+
+from __future__ import annotations
+
+
+class PilotIntakeError(Exception):
+    """Base class. ``remedy`` says what to do about it, in reviewers' words."""
+
+    remedy: str = "请联系系统管理员。"
+
+    def __init__(self, message: str, *, remedy: str | None = None) -> None:
+        super().__init__(message)
+        if remedy is not None:
+            self.remedy = remedy
+
+    def __str__(self) -> str:
+        return f"{self.args[0]}（处理办法：{self.remedy}）"
+
+
+class InputFileError(PilotIntakeError):
+    """The received file itself cannot be read; ``rule`` is its ``file.*`` finding id."""
+
+    rule: str = "file.unreadable"
+
+
+class EmptyFileError(InputFileError):
+    rule = "file.empty"
+    remedy = "文件为空（0字节或没有页面），请学校重新导出并上传完整的PDF文件。"
+
+
+class EncryptedFileError(InputFileError):
+    rule = "file.encrypted"
+    remedy = "文件设置了打开密码，请学校取消密码保护后重新上传（或另行提供密码）。"
+
+
+class UnreadableFileError(InputFileError):
+    rule = "file.unreadable"
+    remedy = "文件已损坏或不完整，无法打开，请学校重新生成PDF并上传。"
+
+
+class UnsupportedFormatError(InputFileError):
+    rule = "file.unsupported_format"
+    remedy = "文件格式不受支持，请学校以PDF格式（试点工作方案与合作协议合并为一个PDF）重新上传。"
+
+
+class ExternalToolError(PilotIntakeError):
+    """An external program (tesseract, ...) is missing or failed on a valid input."""
+
+    remedy = "请检查服务器上的外部工具是否已安装（运行 make setup）。"
+
+
+class TransientError(PilotIntakeError):
+    """Worth retrying: a lost database connection, a busy server, a timeout."""
+
+    remedy = "临时故障，系统会自动重试；若持续出现请检查数据库或网络。"
+
+
+class ConfigurationError(PilotIntakeError):
+    """The round configuration or the command line is wrong."""
+
+    remedy = "请检查轮次配置文件和命令行参数。"

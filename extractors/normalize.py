@@ -1,0 +1,225 @@
+"""Normalisation of what schools really write.
+
+Full-width digits and colons, 二〇二二年 and 2022.10.15 dates, 人 or 名, stray spaces between
+CJK characters in PDF text, certificate names with or without brackets. The width folding is
+length-preserving on purpose: field extraction matches on the folded text and slices the
+original with the same indices, so free-text values keep the school's own characters.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Iterable
+from difflib import SequenceMatcher
+
+_CJK = r"\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
+_SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}])[ \t\u00a0]+(?=[{_CJK}])")
+_SPACE_AFTER_CJK_BEFORE_DIGIT = re.compile(rf"(?<=[{_CJK}])[ \t\u00a0]+(?=[0-9０-９])")
+_SPACE_AFTER_DIGIT_BEFORE_CJK = re.compile(rf"(?<=[0-9０-９])[ \t\u00a0]+(?=[{_CJK}])")
+
+
+def fold_width(text: str) -> str:
+    """Full-width ASCII forms (Ｆ, １, ：, （) to their ASCII twins, ideographic space to a
+    space; one character in, one character out."""
+    out = []
+    for ch in text:
+        code = ord(ch)
+        if 0xFF01 <= code <= 0xFF5E:
+            out.append(chr(code - 0xFEE0))
+        elif code == 0x3000:
+            out.append(" ")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def collapse_cjk_spaces(text: str) -> str:
+    """Remove the spaces PDF text extraction puts between CJK characters (and between CJK
+    and digits), keep single spaces elsewhere."""
+    text = _SPACE_BETWEEN_CJK.sub("", text)
+    text = _SPACE_AFTER_CJK_BEFORE_DIGIT.sub("", text)
+    text = _SPACE_AFTER_DIGIT_BEFORE_CJK.sub("", text)
+    return re.sub(r"[ \t\u00a0]{2,}", " ", text).strip()
+
+
+def clean_line(text: str) -> str:
+    return collapse_cjk_spaces(text.replace("\u3000", " "))
+
+
+def match_key(text: str) -> str:
+    """A comparison key: NFKC, no spaces or brackets, lower case. For names only."""
+    folded = unicodedata.normalize("NFKC", text)
+    return re.sub(r"[\s()（）【】\[\]《》<>\"'“”‘’·]", "", folded).lower()
+
+
+_CN_DIGITS = {
+    "〇": 0,
+    "零": 0,
+    "○": 0,
+    "Ｏ": 0,
+    "O": 0,
+    "一": 1,
+    "二": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
+
+
+def chinese_number(text: str) -> int | None:
+    """一 .. 九十九 as written in dates (十五, 二十, 三十一); None when it is not one."""
+    if not text:
+        return None
+    if all(ch in _CN_DIGITS for ch in text):
+        value = 0
+        for ch in text:
+            value = value * 10 + _CN_DIGITS[ch]
+        return value
+    if "十" in text:
+        tens_text, _, units_text = text.partition("十")
+        tens = 1 if tens_text == "" else _CN_DIGITS.get(tens_text)
+        units = 0 if units_text == "" else _CN_DIGITS.get(units_text)
+        if tens is None or units is None or len(tens_text) > 1 or len(units_text) > 1:
+            return None
+        return tens * 10 + units
+    return None
+
+
+_CN_DATE = re.compile(
+    r"([〇零○一二三四五六七八九]{4})\s*年\s*([一二三四五六七八九十]{1,3})\s*月\s*([一二三四五六七八九十]{1,3})\s*日"
+)
+
+
+def arabicise_chinese_dates(text: str) -> str:
+    """二〇二二年十月十五日 -> 2022年10月15日, leaving everything else alone."""
+
+    def replace(match: re.Match[str]) -> str:
+        year = chinese_number(match.group(1))
+        month = chinese_number(match.group(2))
+        day = chinese_number(match.group(3))
+        if year is None or month is None or day is None:
+            return match.group(0)
+        return f"{year}年{month}月{day}日"
+
+    return _CN_DATE.sub(replace, text)
+
+
+def matching_text(text: str) -> str:
+    """The form patterns are matched on: width folded, Chinese dates in digits."""
+    return arabicise_chinese_dates(fold_width(text))
+
+
+DATE_PATTERN = re.compile(
+    r"(?:(?P<year>(?:19|20)\d{2})\s*(?:年|[./\-])\s*)?"
+    r"(?P<month>\d{1,2})\s*(?:月|[./\-])\s*(?P<day>\d{1,2})\s*日?"
+)
+
+
+def parse_date(text: str, default_year: int | None = None) -> dt.date | None:
+    """The first date in ``text``; a date without a year takes ``default_year``."""
+    for match in DATE_PATTERN.finditer(matching_text(text)):
+        date = _date_from_match(match, default_year)
+        if date is not None:
+            return date
+    return None
+
+
+def find_dates(text: str, default_year: int | None = None) -> list[tuple[dt.date, int, int]]:
+    """Every date in an already matching_text()-ed string, with its span."""
+    found = []
+    for match in DATE_PATTERN.finditer(text):
+        date = _date_from_match(match, default_year)
+        if date is not None:
+            found.append((date, match.start(), match.end()))
+    return found
+
+
+def _date_from_match(match: re.Match[str], default_year: int | None) -> dt.date | None:
+    year_text = match.group("year")
+    if year_text is None:
+        # A bare "10.15" or "10-15" is too easily a number range; only 10月15日 stands alone.
+        if "月" not in match.group(0) or default_year is None:
+            return None
+        year = default_year
+    else:
+        year = int(year_text)
+    try:
+        return dt.date(year, int(match.group("month")), int(match.group("day")))
+    except ValueError:
+        return None
+
+
+TIME_RANGE_PATTERN = re.compile(
+    r"(?P<p1>上午|下午|晚上|中午)?\s*(?P<h1>\d{1,2})\s*(?:[:：]|时|点)\s*(?P<m1>\d{2})?\s*分?\s*"
+    r"(?:[-—–~～至到－]+|—+)\s*"
+    r"(?P<p2>上午|下午|晚上|中午)?\s*(?P<h2>\d{1,2})\s*(?:[:：]|时|点)\s*(?P<m2>\d{2})?\s*分?"
+)
+
+
+def _clock(period: str | None, hour: int, minute: int) -> str | None:
+    if period in ("下午", "晚上") and hour < 12:
+        hour += 12
+    if not (0 <= hour <= 23 and 0 <= minute <= 59):
+        return None
+    return f"{hour:02d}:{minute:02d}"
+
+
+def parse_time_range(text: str) -> tuple[str, str, int, int] | None:
+    """09:00-11:30, 9：00—11：30, 下午2:00至4:00 -> ("09:00", "11:30", span start, span end)
+    on the matching_text() of ``text``."""
+    folded = matching_text(text)
+    match = TIME_RANGE_PATTERN.search(folded)
+    if match is None:
+        return None
+    period_1 = match.group("p1")
+    period_2 = match.group("p2") or period_1
+    start = _clock(period_1, int(match.group("h1")), int(match.group("m1") or 0))
+    end = _clock(period_2, int(match.group("h2")), int(match.group("m2") or 0))
+    if start is None or end is None:
+        return None
+    return start, end, match.start(), match.end()
+
+
+_COUNT_PATTERN = re.compile(r"(\d+)\s*(?:人|名|位)")
+
+
+def parse_count(text: str) -> int | None:
+    """120人 / １２０名 / 120 -> 120: the first count, else the first bare number."""
+    folded = matching_text(text)
+    match = _COUNT_PATTERN.search(folded)
+    if match:
+        return int(match.group(1))
+    bare = re.search(r"\d+", folded)
+    return int(bare.group(0)) if bare else None
+
+
+_AMOUNT_PATTERN = re.compile(r"(\d+(?:,\d{3})*(?:\.\d+)?)\s*(万元|万|元)")
+
+
+def parse_amount_wan(text: str) -> float | None:
+    """3.6万元 / 36000元 / 36,000 元 -> 3.6 (万元)."""
+    match = _AMOUNT_PATTERN.search(matching_text(text))
+    if match is None:
+        return None
+    value = float(match.group(1).replace(",", ""))
+    if match.group(2) == "元":
+        value = value / 10000
+    return round(value, 4)
+
+
+def closest(name: str, candidates: Iterable[str]) -> tuple[str | None, float]:
+    """The candidate most like ``name`` (by match_key), with its similarity 0..1."""
+    key = match_key(name)
+    best: str | None = None
+    best_ratio = 0.0
+    for candidate in candidates:
+        ratio = SequenceMatcher(None, key, match_key(candidate)).ratio()
+        if ratio > best_ratio:
+            best, best_ratio = candidate, ratio
+    return best, best_ratio

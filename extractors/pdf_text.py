@@ -1,0 +1,223 @@
+"""PDF -> page facts from the text layer: words and visual lines, with positions.
+
+pdfplumber gives words with boxes; when it cannot parse a damaged file, pypdf (which
+tolerates other kinds of damage) rewrites it and pdfplumber tries once more. Files that no
+reader can open raise the ``InputFileError`` that names the ``file.*`` finding. Pages are
+facts only: which page is a plan or an agreement is decided elsewhere.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import pdfplumber
+import pypdf
+from pdfminer.pdfdocument import PDFPasswordIncorrect
+from pypdf.errors import FileNotDecryptedError, PdfReadError
+
+from extractors.errors import (
+    EmptyFileError,
+    EncryptedFileError,
+    UnreadableFileError,
+    UnsupportedFormatError,
+)
+from extractors.filetype import TYPE_NAMES, sniff
+from extractors.normalize import clean_line
+from schemas.document import ProcessingError
+from schemas.facts import Box, Line, PageFacts, Word
+
+# pypdf and pdfminer narrate every repair on the root logger; the result object says what
+# matters to reviewers, so keep their chatter out of the run log.
+for _noisy in ("pypdf", "pdfminer"):
+    logging.getLogger(_noisy).setLevel(logging.ERROR)
+
+_UNDECODED = re.compile(r"\(cid:\d+\)")
+MIN_TEXT_CHARS = 20
+
+
+@dataclass
+class PdfText:
+    pages: list[PageFacts]
+    errors: list[ProcessingError] = field(default_factory=list)
+    repaired: bool = False
+
+
+def read_pdf_text(content: bytes) -> PdfText:
+    """Read every page's words and lines. Raises an ``InputFileError`` subclass when the
+    file as a whole cannot be read; a single bad page becomes a ``ProcessingError``."""
+    kind = sniff(content)
+    if kind == "empty":
+        raise EmptyFileError("文件为0字节")
+    if kind != "pdf":
+        if kind in ("unknown", "text"):
+            raise UnreadableFileError("文件不是有效的PDF（缺少PDF文件头）")
+        raise UnsupportedFormatError(f"文件实际是{TYPE_NAMES[kind]}，不是PDF")
+
+    reader = _open_pypdf(content)
+    errors: list[ProcessingError] = []
+    repaired = False
+    try:
+        pages = _read_with_pdfplumber(content)
+    except EncryptedFileError:
+        raise
+    except Exception as first_error:  # pdfminer raises many unrelated types on damaged files
+        if reader is None:
+            raise UnreadableFileError(f"PDF结构损坏，无法解析（{type(first_error).__name__}）") from None
+        try:
+            pages = _read_with_pdfplumber(_rewrite_with_pypdf(reader))
+        except Exception as second_error:
+            raise UnreadableFileError(
+                f"PDF结构损坏，修复后仍无法解析（{type(second_error).__name__}）"
+            ) from None
+        repaired = True
+        errors.append(
+            ProcessingError(
+                component="pdf_text",
+                code="pdf.repaired",
+                message="PDF结构有损坏，已自动修复后读取，请核对内容是否完整",
+            )
+        )
+    if not pages:
+        raise EmptyFileError("PDF中没有任何页面")
+    for page in pages:
+        if page.error is not None:
+            errors.append(page.error)
+    return PdfText(pages=[p.facts for p in pages], errors=errors, repaired=repaired)
+
+
+def _open_pypdf(content: bytes) -> pypdf.PdfReader | None:
+    """pypdf decides encryption (pdfminer's errors for it are not specific); None when
+    pypdf cannot parse the file at all."""
+    try:
+        reader = pypdf.PdfReader(io.BytesIO(content), strict=False)
+    except Exception:
+        return None
+    if reader.is_encrypted:
+        try:
+            opened = bool(reader.decrypt(""))
+        except Exception:
+            opened = False
+        if not opened:
+            raise EncryptedFileError("PDF设置了打开密码")
+    return reader
+
+
+def _rewrite_with_pypdf(reader: pypdf.PdfReader) -> bytes:
+    writer = pypdf.PdfWriter()
+    for page in reader.pages:
+        writer.add_page(page)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+@dataclass
+class _PageRead:
+    facts: PageFacts
+    error: ProcessingError | None = None
+
+
+def _read_with_pdfplumber(content: bytes) -> list[_PageRead]:
+    try:
+        pdf = pdfplumber.open(io.BytesIO(content))
+    except PDFPasswordIncorrect:
+        raise EncryptedFileError("PDF设置了打开密码") from None
+    except (FileNotDecryptedError, PdfReadError) as error:
+        raise UnreadableFileError(str(error)) from None
+    with pdf:
+        return [_read_page(page, number) for number, page in enumerate(pdf.pages, start=1)]
+
+
+def _read_page(page: Any, number: int) -> _PageRead:
+    width, height = float(page.width), float(page.height)
+    rotation = int(page.rotation or 0) % 360
+    try:
+        raw_words = page.extract_words(x_tolerance=3, y_tolerance=3, keep_blank_chars=False)
+    except Exception as failure:  # one broken content stream must not lose the other pages
+        facts = PageFacts(number=number, width=width, height=height, rotation=rotation)
+        return _PageRead(
+            facts,
+            ProcessingError(
+                component="pdf_text",
+                code="page.unreadable",
+                page=number,
+                message=f"第{number}页文字层无法读取（{type(failure).__name__}）",
+            ),
+        )
+    words = [
+        Word(
+            text=w["text"],
+            box=Box(x0=float(w["x0"]), top=float(w["top"]), x1=float(w["x1"]), bottom=float(w["bottom"])),
+        )
+        for w in raw_words
+        if w["text"].strip()
+    ]
+    lines = group_lines(words)
+    text = "".join(line.text for line in lines)
+    readable = _UNDECODED.sub("", text)
+    has_text_layer = len(readable.strip()) >= MIN_TEXT_CHARS
+    error: ProcessingError | None = None
+    if words and len(readable) < len(text) / 2:
+        error = ProcessingError(
+            component="pdf_text",
+            code="page.text_undecodable",
+            page=number,
+            message=f"第{number}页文字层编码无法识别，需要OCR",
+        )
+        has_text_layer = False
+    facts = PageFacts(
+        number=number,
+        width=width,
+        height=height,
+        rotation=rotation,
+        has_text_layer=has_text_layer,
+        words=words,
+        lines=lines,
+    )
+    return _PageRead(facts, error)
+
+
+def group_lines(words: list[Word]) -> list[Line]:
+    """Words to visual lines: a word joins the line whose vertical band it mostly overlaps;
+    lines read top to bottom, words left to right. Gaps wider than about a character become
+    one space (cells of a table row stay apart), smaller ones are closed up."""
+    lines: list[list[Word]] = []
+    for word in sorted(words, key=lambda w: (round(w.box.top, 1), w.box.x0)):
+        height = max(word.box.bottom - word.box.top, 1.0)
+        placed = False
+        for line in reversed(lines[-4:]):
+            top = min(w.box.top for w in line)
+            bottom = max(w.box.bottom for w in line)
+            overlap = min(bottom, word.box.bottom) - max(top, word.box.top)
+            if overlap >= 0.5 * min(height, bottom - top):
+                line.append(word)
+                placed = True
+                break
+        if not placed:
+            lines.append([word])
+    result = []
+    for line_words in lines:
+        line_words.sort(key=lambda w: w.box.x0)
+        parts: list[str] = []
+        previous: Word | None = None
+        for word in line_words:
+            if previous is not None:
+                gap = word.box.x0 - previous.box.x1
+                char_height = previous.box.bottom - previous.box.top
+                parts.append(" " if gap > 0.25 * char_height else "")
+            parts.append(word.text)
+            previous = word
+        box = Box(
+            x0=min(w.box.x0 for w in line_words),
+            top=min(w.box.top for w in line_words),
+            x1=max(w.box.x1 for w in line_words),
+            bottom=max(w.box.bottom for w in line_words),
+        )
+        # Cell gaps are kept as a wide separator so labels in neighbouring cells stay apart.
+        result.append(Line(text=clean_line("".join(parts)), box=box))
+    result.sort(key=lambda line: (line.box.top, line.box.x0))
+    return result

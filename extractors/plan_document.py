@@ -1,0 +1,77 @@
+"""One uploaded PDF -> DocumentResult: read, classify pages, extract the plan.
+
+This is the single entry point the flows call per document. It never raises for a bad
+input: a file that cannot be read comes back ``failed`` with the ``file.*`` error that the
+checks turn into a finding, and the rest of the batch goes on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from extractors.classify import classify_pages
+from extractors.errors import InputFileError
+from extractors.pdf_text import read_pdf_text
+from extractors.plan_fields import PlanExtractor
+from schemas.document import DocumentKind, DocumentResult, ProcessingError
+from schemas.round_config import RoundConfig
+
+EXTRACTOR_VERSION = "plan-text-1"
+
+
+def plan_extractor_for(config: RoundConfig) -> PlanExtractor:
+    schools = {school.name: school.name for school in config.schools}
+    schools.update({alias: school.name for school in config.schools for alias in school.aliases})
+    certificates = config.certificate_names()
+    return PlanExtractor(certificates=certificates, schools=schools, default_year=config.year)
+
+
+def extract_plan_document(
+    content: bytes, *, source: str, extractor: PlanExtractor, expected_kind: DocumentKind = "plan"
+) -> DocumentResult:
+    sha256 = hashlib.sha256(content).hexdigest()
+    try:
+        text = read_pdf_text(content)
+    except InputFileError as error:
+        return DocumentResult(
+            source=source,
+            sha256=sha256,
+            kind=expected_kind,
+            status="failed",
+            errors=[ProcessingError(component="reader", code=error.rule, message=str(error.args[0]))],
+        )
+    pages = classify_pages(text.pages)
+    errors = list(text.errors)
+    result = DocumentResult(source=source, sha256=sha256, page_count=len(pages), pages=pages, errors=errors)
+    if not any(page.has_text_layer for page in pages):
+        # Scans are read by OCR; until that has run nothing here can be checked by rule.
+        result.kind = expected_kind
+        result.errors = [
+            *errors,
+            ProcessingError(
+                component="ocr",
+                code="ocr.required",
+                message="PDF没有文字层（扫描件），需经OCR识别后才能自动检查，请人工审核",
+            ),
+        ]
+        result.status = "failed"
+        return result
+    if not any(page.kind == "plan" for page in pages):
+        result.kind = "other"
+        result.status = "partial" if errors else "ok"
+        return result
+    result.kind = "plan"
+    result.plan = extractor.extract(pages)
+    for page in pages:
+        if not page.has_text_layer:
+            errors.append(
+                ProcessingError(
+                    component="ocr",
+                    code="ocr.required",
+                    page=page.number,
+                    message=f"第{page.number}页没有文字层（扫描页），需OCR识别",
+                )
+            )
+    result.errors = errors
+    result.status = "partial" if errors else "ok"
+    return result

@@ -1,0 +1,382 @@
+"""Annex 2 plan pages -> PlanFacts: every field of design.md section 3, normalised, with the
+page and line each value was read from.
+
+Values come from labelled lines (see ``labels.py``); sessions from any line that holds a date
+and a time span; attachments from the 附件 section's items and their tick marks; the fee
+declaration from ``fee_declaration``. Certificate and school names are mapped to the round's
+canonical names when they match one (ignoring brackets, width and spacing).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from extractors.fee_declaration import find_fee_statements, no_student_fee_declared
+from extractors.labels import LabelHit, LabelReader, LabelSpec
+from extractors.normalize import (
+    find_dates,
+    fold_width,
+    match_key,
+    matching_text,
+    parse_amount_wan,
+    parse_count,
+    parse_time_range,
+)
+from schemas.document import Evidence, FeeStatement, PlanFacts
+from schemas.facts import PageFacts
+from schemas.plan import Agreement, ExamPeriod, ExamSession, PlanData
+
+PLAN_LABELS: list[LabelSpec] = [
+    LabelSpec(
+        "school",
+        r"(?:申报|试点)?(?:学校|院校)(?:名称|全称)|申报(?:学校|院校|单位)|试点(?:学校|院校)",
+        anchored=True,
+    ),
+    LabelSpec("school", r"学校|院校|单位名称|申报单位", anchored=True, needs_colon=True),
+    LabelSpec(
+        "certificate",
+        r"(?:试点|申报|拟申报)?(?:职业技能等级)?证书(?:名称|全称)|(?:试点|申报)证书|证书(?=\s*[:：])",
+        anchored=True,
+    ),
+    LabelSpec("level", r"(?:证书|申报|试点|考核)?(?:等级|级别)", anchored=True),
+    LabelSpec(
+        "candidates",
+        r"(?:拟|计划)?(?:报考|报名|参考|参加考核|考核|申报|考试)(?:学生)?人数|(?:拟|计划)(?:报考|考核|参考)(?:学生)?",
+    ),
+    LabelSpec(
+        "completed_2019_2021",
+        r"(?:2019\s*年?\s*[-—–~至到－]+\s*2021\s*年?度?\s*)?(?:已|累计|共)?(?:完成|通过)考核(?:人数|学生数|人次)?"
+        r"|(?:2019\s*年?\s*[-—–~至到－]+\s*2021\s*年?度?\s*)(?:已|累计)?考核人数|已考核人数",
+    ),
+    LabelSpec(
+        "exam_period",
+        r"考核(?:时间段|时段|期间|起止时间|起止日期|时间范围|周期|日期范围)|考试时间段|考核时间(?!安排|表)",
+    ),
+    LabelSpec(
+        "teachers.certified",
+        r"持证(?:教师|师资|考评员|人员)|(?:已)?取得(?:证书|考评员资格)的?(?:教师|师资)|考评员(?:情况|数量|人数)?",
+    ),
+    LabelSpec(
+        "teachers.other", r"其他(?:教师|师资|指导教师)|其余教师|非持证教师|辅助教师|培训教师", anchored=True
+    ),
+    LabelSpec(
+        "facilities.written",
+        r"笔试(?:考场|场地|考点|教室|场所)?|理论考试(?:考场|场地)|理论考场",
+        anchored=True,
+    ),
+    LabelSpec(
+        "facilities.computer",
+        r"机考(?:考场|场地|机房|场所)?|上机考试(?:场地|考场)?|计算机(?:考场|机房)|机房",
+        anchored=True,
+    ),
+    LabelSpec(
+        "facilities.practical",
+        r"实操(?:考场|场地|考核场地|实训室|场所)?|实训(?:考场|场地)|技能操作(?:考场|场地)|实践考核(?:场地|考场)",
+        anchored=True,
+    ),
+    LabelSpec(
+        "funding.exam_fee_source",
+        r"考核(?:费用|经费|费)来源|考试(?:费用|经费)来源|(?:费用|经费|资金)来源",
+    ),
+    LabelSpec(
+        "funding.amount_wan",
+        r"(?:考核)?(?:经费|费用|资金)?(?:预算)?金额|考核(?:费用|经费)(?:总额|合计|预算)|经费预算|预算",
+        anchored=True,
+    ),
+    LabelSpec("funding.training_funding", r"培训(?:经费|费用|资金)(?:来源|保障|安排)?"),
+]
+
+AGREEMENT_LABELS: list[LabelSpec] = [
+    LabelSpec("organization", r"乙\s*方(?:\s*[(（][^()（）]{0,14}[)）])?", anchored=True),
+]
+
+_TITLE = re.compile(r"(?:试点)?(?:工作|实施)方案")
+_SECTION_HEAD = re.compile(
+    r"^\s*(?:第[一二三四五六七八九十]+(?:部分|章|节)|[一二三四五六七八九十]{1,2}\s*[、.．]|[(（][一二三四五六七八九十]{1,2}[)）])"
+)
+_SESSION_EXCLUDE = re.compile(r"合计|总计|小计|考核时间段|起止")
+_ATTACHMENT_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("training_plan", re.compile(r"人才培养方案|培养方案")),
+    ("credit_exchange", re.compile(r"学分银行|书证融通|课证融通|学分(?:互认|转换|认定|兑换)|学习成果")),
+    ("other", re.compile(r"其他|其它")),
+)
+_POSITIVE_MARK = re.compile(r"[☑√✓✔■☒]|[(（]\s*(?:有|是|已附|已提供)\s*[)）]|[:：]\s*(?:有|是|已附|已提供)")
+_NEGATIVE_MARK = re.compile(r"[□☐]|[(（]\s*(?:无|否|未附|未提供)\s*[)）]|[:：]\s*(?:无|否|未附|未提供|暂无)")
+_ITEM_SPLIT = re.compile(r"(?=(?:[0-9]{1,2}\s*[.、．)]|[(（][0-9]{1,2}[)）]|[①-⑳]|[☑√✓✔■□☐☒]))")
+
+
+@dataclass(frozen=True)
+class PlanLine:
+    page: int
+    text: str
+
+
+def plan_lines(pages: Sequence[PageFacts]) -> list[PlanLine]:
+    return [PlanLine(page.number, line.text) for page in pages if page.kind == "plan" for line in page.lines]
+
+
+def split_plans(lines: list[PlanLine]) -> list[list[PlanLine]]:
+    """One list of lines per plan: a new plan starts at a title line after body text."""
+    plans: list[list[PlanLine]] = []
+    current: list[PlanLine] = []
+    body_seen = False
+    for line in lines:
+        folded = fold_width(line.text)
+        is_title = _TITLE.search(folded) is not None and len(folded) <= 60 and ":" not in folded
+        if is_title and body_seen:
+            plans.append(current)
+            current, body_seen = [], False
+        current.append(line)
+        if not is_title and len(folded) > 4 and not folded.startswith("附件"):
+            body_seen = True
+    if current:
+        plans.append(current)
+    return plans
+
+
+class PlanExtractor:
+    """Reads PlanFacts from classified pages; built once per round with its name lists."""
+
+    def __init__(
+        self,
+        certificates: Sequence[str] = (),
+        schools: dict[str, str] | None = None,
+        default_year: int | None = None,
+    ) -> None:
+        self._reader = LabelReader(PLAN_LABELS)
+        self._agreement_reader = LabelReader(AGREEMENT_LABELS)
+        self._certificates = {match_key(name): name for name in certificates}
+        # alias or name -> canonical school name
+        self._schools = {match_key(alias): name for alias, name in (schools or {}).items()}
+        self._default_year = default_year
+
+    def extract(self, pages: Sequence[PageFacts]) -> PlanFacts:
+        lines = plan_lines(pages)
+        plans = split_plans(lines)
+        first = plans[0] if plans else []
+        data = PlanData()
+        evidence: dict[str, Evidence] = {}
+        hits = self._label_hits(first)
+        self._read_simple_fields(data, hits, evidence)
+        self._read_title(data, first, evidence)
+        default_year = data.exam_period.start.year if data.exam_period.start else self._default_year
+        data.sessions = self._read_sessions(first, default_year, evidence)
+        self._read_attachments(data, first)
+        statements = self._read_fee(data, first)
+        data.agreement = self._read_agreement(pages)
+        certificates = []
+        for plan in plans:
+            name = self._certificate_of(plan)
+            if name and name not in certificates:
+                certificates.append(name)
+        return PlanFacts(
+            data=data,
+            evidence=evidence,
+            certificates_declared=certificates,
+            fee_statements=statements,
+            plan_pages=sorted({line.page for line in lines}),
+        )
+
+    # -- labelled fields -------------------------------------------------------------
+
+    def _label_hits(self, lines: list[PlanLine]) -> list[tuple[LabelHit, PlanLine]]:
+        return [
+            (hit, line) for index, line in enumerate(lines) for hit in self._reader.read(line.text, index)
+        ]
+
+    def _read_simple_fields(
+        self, data: PlanData, hits: list[tuple[LabelHit, PlanLine]], evidence: dict[str, Evidence]
+    ) -> None:
+        taken: set[str] = set()
+        for hit, line in hits:
+            if hit.field in taken or not hit.value:
+                continue
+            if self._apply(data, hit.field, hit.value):
+                taken.add(hit.field)
+                evidence[hit.field] = Evidence(page=line.page, text=line.text)
+
+    def _apply(self, data: PlanData, field: str, value: str) -> bool:
+        """Store one labelled value; False when it does not parse (the next label may)."""
+        if field == "school":
+            data.school = self._canonical_school(value)
+        elif field == "certificate":
+            data.certificate = self._canonical_certificate(value)
+        elif field == "level":
+            level = re.search(r"[初中高]级", value)
+            data.level = level.group(0) if level else re.split(r"[\s,，;；(（]", value)[0]
+        elif field in ("candidates", "completed_2019_2021"):
+            count = parse_count(value)
+            if count is None:
+                return False
+            setattr(data, field, count)
+        elif field == "exam_period":
+            period = self._period(value)
+            if period is None:
+                return False
+            data.exam_period = period
+        elif field == "funding.amount_wan":
+            amount = parse_amount_wan(value)
+            if amount is None:
+                return False
+            data.funding.amount_wan = amount
+        else:
+            section, _, name = field.partition(".")
+            target = getattr(data, section)
+            setattr(target, name, value)
+            if section == "teachers":
+                setattr(
+                    target,
+                    f"{name}_count",
+                    parse_count(value) if re.search(r"\d", fold_width(value)) else None,
+                )
+        return True
+
+    def _period(self, value: str) -> ExamPeriod | None:
+        text = matching_text(value)
+        first_dates = find_dates(text, self._default_year)
+        if not first_dates:
+            return None
+        start = first_dates[0][0]
+        dates = find_dates(text, start.year)
+        if len(dates) < 2:
+            return None
+        return ExamPeriod(start=dates[0][0], end=dates[1][0])
+
+    def _read_title(self, data: PlanData, lines: list[PlanLine], evidence: dict[str, Evidence]) -> None:
+        """The school from the title when no 学校名称 line names it; the certificate from the
+        title or subtitle when no 证书名称 line does."""
+        for line in lines[:6]:
+            folded = fold_width(line.text)
+            if data.school is None:
+                title = re.match(r"^(?P<school>\S{4,30}?)(?:关于)?(?:20\d{2}|二〇二\S)年", folded)
+                if title and _TITLE.search(folded):
+                    data.school = self._canonical_school(line.text[: title.end("school")])
+                    evidence["school"] = Evidence(page=line.page, text=line.text)
+            if data.certificate is None:
+                for key, name in self._certificates.items():
+                    if key and key in match_key(line.text):
+                        data.certificate = name
+                        evidence["certificate"] = Evidence(page=line.page, text=line.text)
+                        break
+
+    def _certificate_of(self, lines: list[PlanLine]) -> str | None:
+        data = PlanData()
+        for hit, _line in self._label_hits(lines):
+            if hit.field == "certificate" and hit.value:
+                self._apply(data, "certificate", hit.value)
+                break
+        if data.certificate is None:
+            self._read_title(data, lines, {})
+        return data.certificate
+
+    def _canonical_certificate(self, value: str) -> str:
+        value = re.sub(r"(?:职业技能等级证书|证书)$", "", value.strip()).strip()
+        return self._certificates.get(match_key(value), value)
+
+    def _canonical_school(self, value: str) -> str:
+        value = value.strip()
+        return self._schools.get(match_key(value), value)
+
+    # -- sessions --------------------------------------------------------------------
+
+    def _read_sessions(
+        self, lines: list[PlanLine], default_year: int | None, evidence: dict[str, Evidence]
+    ) -> list[ExamSession]:
+        sessions = []
+        for line in lines:
+            text = matching_text(line.text)
+            if _SESSION_EXCLUDE.search(text):
+                continue
+            span = parse_time_range(line.text)
+            dates = find_dates(text, default_year)
+            if span is None or not dates:
+                continue
+            start, end, time_start, time_end = span
+            date, _, date_end = dates[0]
+            rest = text[max(time_end, date_end) :]
+            count = _session_count(rest)
+            if count is None:
+                before = text[: min(time_start, dates[0][1])]
+                before = re.sub(r"^\s*(?:第\s*\d+\s*场|场次\s*\d+|\d+\s*[.、．]?)", "", before)
+                count = _session_count(before)
+            sessions.append(ExamSession(date=date, start=start, end=end, count=count))
+            evidence.setdefault("sessions", Evidence(page=line.page, text=line.text))
+        return sessions
+
+    # -- attachments, fee, agreement -------------------------------------------------
+
+    def _read_attachments(self, data: PlanData, lines: list[PlanLine]) -> None:
+        section = _attachment_section(lines)
+        for item in section:
+            folded = fold_width(item)
+            for name, pattern in _ATTACHMENT_KINDS:
+                if not pattern.search(folded):
+                    continue
+                negative = _NEGATIVE_MARK.search(folded) is not None
+                positive = _POSITIVE_MARK.search(folded) is not None
+                if positive or not negative:
+                    setattr(data.attachments, name, True)
+                break
+
+    def _read_fee(self, data: PlanData, lines: list[PlanLine]) -> list[FeeStatement]:
+        """Lines are joined without separators because the declaration often wraps; pages are
+        read one by one so each statement keeps its page."""
+        matches = []
+        statements: list[FeeStatement] = []
+        for page in sorted({line.page for line in lines}):
+            text = "".join(line.text for line in lines if line.page == page)
+            for match in find_fee_statements(text):
+                matches.append(match)
+                statements.append(FeeStatement(page=page, text=match.text, polarity=match.polarity))
+        data.funding.no_student_fee_declared = no_student_fee_declared(matches)
+        return statements
+
+    def _read_agreement(self, pages: Sequence[PageFacts]) -> Agreement:
+        agreement_pages = [page for page in pages if page.kind == "agreement"]
+        organization = None
+        for page in agreement_pages:
+            for index, line in enumerate(page.lines):
+                for hit in self._agreement_reader.read(line.text, index):
+                    value = re.sub(r"[(（]\s*盖章\s*[)）]|[(（]\s*签[字章]\s*[)）]", "", hit.value).strip()
+                    if value and organization is None and not re.match(r"^(?:代表|签字|日期|盖章)", value):
+                        organization = re.split(r"\s{1,}(?=\S+[:：])", value)[0]
+            if organization:
+                break
+        return Agreement(
+            present=bool(agreement_pages),
+            pages=[page.number for page in agreement_pages],
+            organization=organization,
+            signed=None,
+        )
+
+
+def _session_count(text: str) -> int | None:
+    match = re.search(r"(\d+)\s*(?:人|名|位)", text)
+    if match:
+        return int(match.group(1))
+    bare = re.findall(r"(?<![\d:.])(\d{1,4})(?![\d:.])", text)
+    return int(bare[0]) if bare else None
+
+
+def _attachment_section(lines: list[PlanLine]) -> list[str]:
+    """The items of the 附件 section, split at numbering and tick marks."""
+    items: list[str] = []
+    inside = False
+    for line in lines:
+        folded = fold_width(line.text)
+        if not inside:
+            heading = re.match(r"^\s*(?P<head>.{0,12}附件(?:材料|清单)?)\s*(?:[:：]\s*)?", folded)
+            if heading is None or re.fullmatch(r"\s*附件\s*\d\s*", folded):
+                continue  # not the section, or the "附件2" mark above the title
+            if not (_SECTION_HEAD.match(folded) or heading.group("head").strip().startswith("附件")):
+                continue
+            inside = True
+            rest = line.text[heading.end() :]
+        else:
+            if _SECTION_HEAD.match(folded) or re.search(r"学校意见|盖章|签字|负责人", folded):
+                break
+            rest = line.text
+        items.extend(part for part in _ITEM_SPLIT.split(rest) if part.strip())
+    return items
