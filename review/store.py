@@ -223,6 +223,14 @@ def finish_run(session: Session, run: Run, *, status: str, counts: dict[str, int
     session.flush()
 
 
+def as_utc(value: dt.datetime) -> dt.datetime:
+    """UTC for storage: SQLite keeps only the wall-clock time, so every timestamp is stored in
+    one zone and read back the same on both backends. A naive time is taken to be UTC."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC)
+
+
 def record_received_file(
     session: Session, *, run: Run, archived: ArchivedFile, source: str, received_at: dt.datetime
 ) -> ReceivedFile:
@@ -235,7 +243,7 @@ def record_received_file(
             "size": archived.size,
             "archive_path": str(archived.path),
             "source": source,
-            "received_at": received_at,
+            "received_at": as_utc(received_at),
             "run_id": run.id,
         },
         ["sha256", "source"],

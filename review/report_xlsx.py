@@ -1,0 +1,492 @@
+"""The exception report: the spreadsheet reviewers work from.
+
+One row per open problem of the current version of every submission, grouped by school,
+with the authority that reviews it, so the province and each city bureau can filter out
+their own schools; plus a summary, the comparison of corrected files with the ones they
+replaced, and the status of every received file, so nothing received goes unseen.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from review.models import Document, FindingChange, FindingRow
+from review.queries import (
+    UNKNOWN_SCHOOL_LABEL,
+    SchoolInfo,
+    all_documents,
+    document_sort_key,
+    finding_sort_key,
+    open_school_findings,
+    school_infos,
+    unprocessed_receipts,
+)
+from review.store import as_utc
+from schemas.round_config import RoundConfig
+
+BEIJING = dt.timezone(dt.timedelta(hours=8), "CST")
+
+SHEET_FINDINGS = "问题清单"
+SHEET_SUMMARY = "汇总"
+SHEET_CORRECTIONS = "更正对比"
+SHEET_FILES = "文件状态"
+
+FINDING_HEADERS = (
+    "审核单位",
+    "学校",
+    "类型",
+    "地市",
+    "文件",
+    "版本",
+    "页码",
+    "规则编号",
+    "严重程度",
+    "问题说明",
+    "证据",
+)
+FINDING_WIDTHS = (14, 26, 7, 10, 40, 6, 6, 28, 9, 60, 40)
+FINDING_WRAPPED = frozenset({"文件", "问题说明", "证据"})
+
+SEVERITY_LABELS = {"error": "错误", "warning": "警告"}
+KIND_LABELS = {"plan": "试点方案", "annex1": "附件1统计表", "other": "其他"}
+STATUS_LABELS = {"ok": "正常", "partial": "部分读取", "failed": "读取失败"}
+
+# Fills reviewers know from spreadsheet conditional formatting: light red, light yellow.
+ERROR_FILL = PatternFill(fill_type="solid", start_color="FFFFC7CE", end_color="FFFFC7CE")
+WARNING_FILL = PatternFill(fill_type="solid", start_color="FFFFEB9C", end_color="FFFFEB9C")
+RESOLVED_FILL = PatternFill(fill_type="solid", start_color="FFC6EFCE", end_color="FFC6EFCE")
+HEADER_FILL = PatternFill(fill_type="solid", start_color="FF1F4E78", end_color="FF1F4E78")
+SEVERITY_FILLS = {"error": ERROR_FILL, "warning": WARNING_FILL}
+HEADER_FONT = Font(bold=True, color="FFFFFFFF")
+TITLE_FONT = Font(bold=True, size=12)
+THIN = Side(style="thin", color="FFBFBFBF")
+BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+TOP = Alignment(vertical="top")
+TOP_WRAP = Alignment(vertical="top", wrap_text=True)
+
+# Rule descriptions from the catalogue (design.md section 4), for the summary sheet; a rule
+# not listed here is described by its first message.
+RULE_DESCRIPTIONS: dict[str, str] = {
+    "plan.no_fee_declaration": "经费保障未注明不向学生收取任何培训、考核费用",
+    "plan.field_missing": "试点方案必填项为空",
+    "plan.level_invalid": "证书等级不是初级/中级/高级",
+    "plan.unknown_certificate": "证书不在本轮证书目录中",
+    "plan.sessions_sum": "各场次人数之和与报考人数不符",
+    "plan.exam_outside_year": "考核日期不在本年度内",
+    "plan.session_outside_period": "考核场次不在申报的考核时间段内",
+    "plan.multiple_certificates": "一个PDF包含多个证书的方案",
+    "plan.agreement_missing": "PDF中缺少试点合作协议",
+    "plan.seal_missing": "试点方案未加盖学校公章",
+    "agreement.seal_missing": "合作协议未加盖学校公章",
+    "plan.seal_mismatch": "试点方案公章与学校名称不符",
+    "annex1.seal_mismatch": "附件1公章与学校名称不符",
+    "agreement.signature_missing": "合作协议缺少签字",
+    "annex1.signature_missing": "附件1缺少主管领导签字",
+    "annex1.seal_missing": "附件1未加盖学校公章",
+    "annex1.batch_invalid": "试点批次不是有效批次",
+    "annex1.totals_mismatch": "合计行与各行之和不符",
+    "annex1.fee_overpaid": "已缴费用超过应缴费用",
+    "school.annex1_missing": "已提交方案但缺少附件1",
+    "school.application_without_plan": "新申报证书缺少试点方案PDF",
+    "school.plan_without_application": "方案中的证书不在附件1新申报中",
+    "school.plan_mismatch": "方案等级或人数与附件1不一致",
+    "school.late_submission": "材料在截止时间之后收到",
+    "file.empty": "文件为空",
+    "file.unreadable": "文件无法读取",
+    "file.encrypted": "文件已加密",
+    "file.unsupported_format": "文件格式不受支持",
+    "file.ocr_low_confidence": "文字识别置信度低，需人工核对",
+}
+
+
+@dataclass(frozen=True)
+class ReportSummary:
+    """What the report contains, for the flow's log line and for tests."""
+
+    path: Path
+    open_findings: int
+    errors: int
+    warnings: int
+    current_documents: int
+    superseded_documents: int
+    corrections: int
+    schools_with_findings: int
+
+
+@dataclass(frozen=True)
+class _IssueRow:
+    info: SchoolInfo | None
+    document: Document | None
+    finding: FindingRow
+
+
+# --- formatting helpers --------------------------------------------------------------------
+
+
+def _write_header(sheet: Worksheet, row: int, headers: Sequence[str]) -> None:
+    for column, title in enumerate(headers, start=1):
+        cell = sheet.cell(row=row, column=column, value=title)
+        cell.font = HEADER_FONT
+        cell.fill = HEADER_FILL
+        cell.alignment = Alignment(vertical="center", horizontal="center", wrap_text=True)
+        cell.border = BORDER
+
+
+def _write_row(
+    sheet: Worksheet,
+    row: int,
+    values: Sequence[Any],
+    *,
+    wrapped: Sequence[bool] | None = None,
+    fill: PatternFill | None = None,
+) -> None:
+    for column, value in enumerate(values, start=1):
+        cell = sheet.cell(row=row, column=column, value=value)
+        cell.alignment = TOP_WRAP if wrapped and wrapped[column - 1] else TOP
+        cell.border = BORDER
+        if fill is not None:
+            cell.fill = fill
+
+
+def _set_widths(sheet: Worksheet, widths: Sequence[float]) -> None:
+    for column, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(column)].width = width
+
+
+def _table_sheet(
+    sheet: Worksheet,
+    headers: Sequence[str],
+    widths: Sequence[float],
+    rows: Sequence[Sequence[Any]],
+    wrapped: frozenset[str] = frozenset(),
+) -> None:
+    """A plain table: styled header, frozen header row, auto-filter over the data."""
+    _write_header(sheet, 1, headers)
+    wrap_flags = [header in wrapped for header in headers]
+    for index, values in enumerate(rows, start=2):
+        _write_row(sheet, index, values, wrapped=wrap_flags)
+    _set_widths(sheet, widths)
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{max(1, len(rows) + 1)}"
+
+
+def _landscape(sheet: Worksheet) -> None:
+    # Reviewers print these lists: landscape, all columns on one page width, header repeated.
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = "1:1"
+
+
+def _local_time(value: dt.datetime) -> str:
+    """Beijing time, as the office reads it; stored times are UTC (naive on SQLite)."""
+    return as_utc(value).astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
+
+
+def _finding_line(row: FindingRow) -> str:
+    page = f"（第{row.page}页）" if row.page else ""
+    return f"{row.rule}：{row.message}{page}"
+
+
+# --- data gathering ------------------------------------------------------------------------
+
+
+def _issue_rows(
+    documents: Sequence[Document], infos: dict[str, SchoolInfo], school_findings: dict[str, list[FindingRow]]
+) -> list[_IssueRow]:
+    """Open findings of current documents plus school-level ones: by school (unidentified
+    last), school-level first, then documents by source."""
+    current = [d for d in documents if d.superseded_by_id is None]
+    by_school: dict[str | None, list[Document]] = {}
+    for document in current:
+        by_school.setdefault(document.school.name if document.school else None, []).append(document)
+    names = sorted(set(by_school) - {None} | set(school_findings), key=lambda n: n or "")
+    rows: list[_IssueRow] = []
+    for name in [*names, None]:
+        info = infos.get(name) if name is not None else None
+        if name is not None:
+            rows.extend(_IssueRow(info, None, finding) for finding in school_findings.get(name, []))
+        for document in by_school.get(name, []):  # already sorted by source, version
+            open_rows = sorted((f for f in document.findings if f.status == "open"), key=finding_sort_key)
+            rows.extend(_IssueRow(info, document, finding) for finding in open_rows)
+    return rows
+
+
+def _issue_values(issue: _IssueRow) -> list[Any]:
+    info, document, finding = issue.info, issue.document, issue.finding
+    school = document.school.name if document and document.school else (info.name if info else None)
+    return [
+        info.authority_label if info else "待确定",
+        school or UNKNOWN_SCHOOL_LABEL,
+        info.type if info else None,
+        info.city if info else None,
+        document.source if document else (finding.source or "（学校层面）"),
+        document.version if document else None,
+        finding.page,
+        finding.rule,
+        SEVERITY_LABELS.get(finding.severity, finding.severity),
+        finding.message,
+        finding.evidence,
+    ]
+
+
+# --- sheets --------------------------------------------------------------------------------
+
+
+def _findings_sheet(sheet: Worksheet, issues: Sequence[_IssueRow]) -> None:
+    _write_header(sheet, 1, FINDING_HEADERS)
+    wrap_flags = [header in FINDING_WRAPPED for header in FINDING_HEADERS]
+    for index, issue in enumerate(issues, start=2):
+        _write_row(
+            sheet,
+            index,
+            _issue_values(issue),
+            wrapped=wrap_flags,
+            fill=SEVERITY_FILLS.get(issue.finding.severity),
+        )
+    _set_widths(sheet, FINDING_WIDTHS)
+    sheet.row_dimensions[1].height = 22
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(FINDING_HEADERS))}{max(1, len(issues) + 1)}"
+    _landscape(sheet)
+
+
+def _summary_sheet(
+    sheet: Worksheet,
+    issues: Sequence[_IssueRow],
+    infos: dict[str, SchoolInfo],
+    documents: Sequence[Document],
+) -> None:
+    row = 1
+    sheet.cell(row=row, column=1, value="按规则统计").font = TITLE_FONT
+    row += 1
+    _write_header(sheet, row, ("规则编号", "说明", "严重程度", "数量"))
+    rule_counts = Counter((i.finding.rule, i.finding.severity) for i in issues)
+    first_message: dict[str, str] = {}
+    for issue in issues:
+        first_message.setdefault(issue.finding.rule, issue.finding.message)
+    # Most frequent first: what to fix in the notice or the template next round.
+    for (rule, severity), count in sorted(rule_counts.items(), key=lambda item: (-item[1], item[0])):
+        row += 1
+        _write_row(
+            sheet,
+            row,
+            [
+                rule,
+                RULE_DESCRIPTIONS.get(rule, first_message[rule]),
+                SEVERITY_LABELS.get(severity, severity),
+                count,
+            ],
+            wrapped=[False, True, False, False],
+            fill=SEVERITY_FILLS.get(severity),
+        )
+    row += 1
+    _write_row(sheet, row, ["合计", None, None, len(issues)])
+    sheet.cell(row=row, column=1).font = Font(bold=True)
+    sheet.cell(row=row, column=4).font = Font(bold=True)
+
+    row += 2
+    sheet.cell(row=row, column=1, value="按学校统计").font = TITLE_FONT
+    row += 1
+    _write_header(sheet, row, ("学校", "审核单位", "类型", "错误", "警告", "文件数"))
+    errors = Counter(i.info.name for i in issues if i.info and i.finding.severity == "error")
+    warnings = Counter(i.info.name for i in issues if i.info and i.finding.severity == "warning")
+    current_docs = Counter(
+        d.school.name for d in documents if d.school is not None and d.superseded_by_id is None
+    )
+    for info in infos.values():
+        row += 1
+        fill = ERROR_FILL if errors[info.name] else (WARNING_FILL if warnings[info.name] else None)
+        values = [
+            info.name if info.known else f"{info.name}（未在名单中）",
+            info.authority_label,
+            info.type,
+            errors[info.name],
+            warnings[info.name],
+            current_docs[info.name],
+        ]
+        _write_row(sheet, row, values, fill=fill)
+    unidentified = [i for i in issues if i.info is None]
+    if unidentified or any(d.school is None and d.superseded_by_id is None for d in documents):
+        row += 1
+        _write_row(
+            sheet,
+            row,
+            [
+                UNKNOWN_SCHOOL_LABEL,
+                "待确定",
+                None,
+                sum(1 for i in unidentified if i.finding.severity == "error"),
+                sum(1 for i in unidentified if i.finding.severity == "warning"),
+                sum(1 for d in documents if d.school is None and d.superseded_by_id is None),
+            ],
+        )
+    _set_widths(sheet, (28, 44, 8, 8, 8, 8))
+
+
+def _corrections(session: Session, documents: Sequence[Document]) -> list[list[Any]]:
+    by_id = {d.id: d for d in documents}
+    changes = session.scalars(
+        select(FindingChange).options(
+            selectinload(FindingChange.old_finding), selectinload(FindingChange.new_finding)
+        )
+    ).all()
+    grouped: dict[tuple[int, int], dict[str, list[FindingRow]]] = {}
+    for change in changes:
+        lists = grouped.setdefault(
+            (change.document_id, change.previous_document_id), {"resolved": [], "still_open": [], "new": []}
+        )
+        finding = change.old_finding if change.change == "resolved" else change.new_finding
+        if finding is not None:
+            lists[change.change].append(finding)
+    # Every superseding document gets a row, also when neither version had findings.
+    for old in documents:
+        if old.superseded_by_id is not None:
+            grouped.setdefault((old.superseded_by_id, old.id), {"resolved": [], "still_open": [], "new": []})
+    rows: list[list[Any]] = []
+    ordered = sorted(grouped.items(), key=lambda item: document_sort_key(by_id[item[0][0]]))
+    for (new_id, old_id), lists in ordered:
+        new, old = by_id[new_id], by_id[old_id]
+        details = {
+            k: "\n".join(_finding_line(f) for f in sorted(v, key=finding_sort_key)) for k, v in lists.items()
+        }
+        rows.append(
+            [
+                new.school.name if new.school else UNKNOWN_SCHOOL_LABEL,
+                new.source if new.source == old.source else f"{old.source}\n→ {new.source}",
+                f"第{old.version}版 → 第{new.version}版",
+                len(lists["resolved"]),
+                len(lists["still_open"]),
+                len(lists["new"]),
+                details["resolved"] or None,
+                details["still_open"] or None,
+                details["new"] or None,
+            ]
+        )
+    return rows
+
+
+def _files_rows(session: Session, documents: Sequence[Document]) -> list[list[Any]]:
+    by_id = {d.id: d for d in documents}
+    rows: list[list[Any]] = []
+    for document in documents:
+        successor = by_id.get(document.superseded_by_id) if document.superseded_by_id else None
+        received = document.received_file
+        rows.append(
+            [
+                document.school.name if document.school else UNKNOWN_SCHOOL_LABEL,
+                document.source,
+                KIND_LABELS.get(document.kind, document.kind),
+                STATUS_LABELS.get(document.status, document.status),
+                document.page_count,
+                document.version,
+                f"已被第{successor.version}版替代" if successor else "当前版本",
+                sum(1 for f in document.findings if f.status == "open"),
+                _local_time(received.received_at) if received else None,
+                document.sha256,
+            ]
+        )
+    for receipt in unprocessed_receipts(session):
+        rows.append(
+            [
+                UNKNOWN_SCHOOL_LABEL,
+                receipt.source,
+                None,
+                "未处理",
+                None,
+                None,
+                None,
+                None,
+                _local_time(receipt.received_at),
+                receipt.sha256,
+            ]
+        )
+    return rows
+
+
+def write_exception_report(session: Session, config: RoundConfig, path: Path) -> ReportSummary:
+    """Write the exception report workbook to ``path`` (replaced atomically)."""
+    documents = all_documents(session)
+    infos = school_infos(session, config)
+    school_findings = open_school_findings(session)
+    issues = _issue_rows(documents, infos, school_findings)
+
+    workbook = Workbook()
+    findings_sheet = workbook.active
+    assert findings_sheet is not None  # a new workbook always has one sheet
+    findings_sheet.title = SHEET_FINDINGS
+    _findings_sheet(findings_sheet, issues)
+    _summary_sheet(workbook.create_sheet(SHEET_SUMMARY), issues, infos, documents)
+
+    corrections = _corrections(session, documents)
+    corrections_sheet = workbook.create_sheet(SHEET_CORRECTIONS)
+    _table_sheet(
+        corrections_sheet,
+        (
+            "学校",
+            "文件",
+            "版本",
+            "已更正",
+            "仍存在",
+            "新问题",
+            "已更正的问题",
+            "仍存在的问题",
+            "新出现的问题",
+        ),
+        (26, 40, 16, 8, 8, 8, 50, 50, 50),
+        corrections,
+        wrapped=frozenset({"文件", "已更正的问题", "仍存在的问题", "新出现的问题"}),
+    )
+    for index, values in enumerate(corrections, start=2):
+        # Green when the correction fixed everything and added nothing.
+        if values[4] == 0 and values[5] == 0:
+            for column in range(1, 10):
+                corrections_sheet.cell(row=index, column=column).fill = RESOLVED_FILL
+    _landscape(corrections_sheet)
+
+    files_sheet = workbook.create_sheet(SHEET_FILES)
+    _table_sheet(
+        files_sheet,
+        ("学校", "文件", "类别", "处理状态", "页数", "版本", "版本状态", "未解决问题", "接收时间", "SHA-256"),
+        (26, 48, 12, 10, 6, 6, 16, 10, 17, 20),
+        _files_rows(session, documents),
+        wrapped=frozenset({"文件"}),
+    )
+    _landscape(files_sheet)
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".xlsx", dir=path.parent)
+    os.close(fd)
+    try:
+        workbook.save(tmp_name)
+        os.replace(tmp_name, path)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+
+    return ReportSummary(
+        path=path,
+        open_findings=len(issues),
+        errors=sum(1 for i in issues if i.finding.severity == "error"),
+        warnings=sum(1 for i in issues if i.finding.severity == "warning"),
+        current_documents=sum(1 for d in documents if d.superseded_by_id is None),
+        superseded_documents=sum(1 for d in documents if d.superseded_by_id is not None),
+        corrections=len(corrections),
+        schools_with_findings=len({i.info.name for i in issues if i.info}),
+    )
