@@ -309,7 +309,9 @@ def _summary_sheet(
     current_docs = Counter(
         d.school.name for d in documents if d.school is not None and d.superseded_by_id is None
     )
-    for info in infos.values():
+    # Schools with the most errors first; schools with no documents at all stand out with 0.
+    ranked = sorted(infos.values(), key=lambda i: (-errors[i.name], -warnings[i.name], i.name))
+    for info in ranked:
         row += 1
         fill = ERROR_FILL if errors[info.name] else (WARNING_FILL if warnings[info.name] else None)
         values = [
@@ -396,7 +398,9 @@ def _files_rows(session: Session, documents: Sequence[Document]) -> list[list[An
                 document.page_count,
                 document.version,
                 f"已被第{successor.version}版替代" if successor else "当前版本",
-                sum(1 for f in document.findings if f.status == "open"),
+                # Open problems of a superseded version live on in its successor; counting them
+                # here too would suggest there is more to fix than there is.
+                None if successor else sum(1 for f in document.findings if f.status == "open"),
                 _local_time(received.received_at) if received else None,
                 document.sha256,
             ]

@@ -235,7 +235,10 @@ def test_migration_creates_exactly_the_models(engine: Engine) -> None:
     assert set(inspect(engine).get_table_names()) == TABLES | {"alembic_version"}
 
 
-def test_migrate_twice_is_harmless(db_url: str) -> None:
+def test_migrate_twice_is_harmless_from_any_directory(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # migrations are found next to review/db.py, not via the cwd
     engine = make_engine(db_url)
     try:
         migrate(engine)
@@ -765,6 +768,10 @@ def test_exception_report(
     assert rule_rows["plan.seal_missing"][2:4] == ["错误", 1]
     assert rule_rows["plan.unknown_certificate"][2] == "警告"
     assert ["合计", None, None, 5, None, None] in summary_sheet
+    header_at = summary_sheet.index(["学校", "审核单位", "类型", "错误", "警告", "文件数"])
+    # Most errors first; every configured school is listed, also those that sent nothing.
+    assert [r[0] for r in summary_sheet[header_at + 1 : header_at + 3]] == [GAOZHI, ZHONGZHI]
+    assert len(summary_sheet) - header_at - 1 == len(CONFIG.schools)
     school_rows = {r[0]: r for r in summary_sheet if r[0] in {GAOZHI, ZHONGZHI}}
     assert school_rows[GAOZHI][1:] == ["省教育厅", "高职", 2, 1, 1]
     assert school_rows[ZHONGZHI][1:] == ["长沙市教育局", "中职", 2, 0, 1]
@@ -784,6 +791,8 @@ def test_exception_report(
     assert file_rows["mail/0420.eml/老年照护方案（更正）.pdf"][2:6] == ["试点方案", "正常", 3, 2]
     assert file_rows["mail/3.eml/扫描件.jpg"][3] == "未处理"
     assert file_rows["mail/1.eml/附件1.xlsx"][8] == "2022-04-20 09:30"  # Beijing time, stored as UTC
+    assert file_rows["upload/民政/老年照护.pdf"][7] is None  # its open problems are counted on v2
+    assert file_rows["mail/0420.eml/老年照护方案（更正）.pdf"][7] == 3
     assert file_rows["upload/民政/老年照护.pdf"][9] == v1.sha256
     assert file_rows["mail/0420.eml/老年照护方案（更正）.pdf"][9] == v2.sha256
     assert files.auto_filter.ref == "A1:J5"
