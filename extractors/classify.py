@@ -35,7 +35,8 @@ _CLAUSE = re.compile(r"第[一二三四五六七八九十]+条")
 
 def classify_page(page: PageFacts, previous: PageKind | None) -> PageKind:
     lines = [fold_width(line.text) for line in page.lines]
-    head = "".join(lines[:_HEAD_LINES])
+    # Titles are short lines; a preamble citing 《…实施方案》 is not a title.
+    head = "".join(line for line in lines[:_HEAD_LINES] if len(line) <= 40 and "《" not in line)
     text = "".join(lines)
     if not text.strip():
         return "other"

@@ -79,20 +79,22 @@ class LabelReader:
     def _acceptable(folded: str, match: re.Match[str], spec: LabelSpec) -> bool:
         after = folded[match.end() :]
         has_colon = re.match(r"\s*[:：]", after) is not None
+        before = folded[: match.start()]
+        at_item_start = (
+            before.strip() == ""
+            or re.search(r"(?:\s|[;；,，。|])$", before) is not None
+            or re.fullmatch(rf"\s*{_ITEM_PREFIX}\s*", before) is not None
+            or re.search(rf"(?:\s|[;；,，。]){_ITEM_PREFIX}\s*$", before) is not None
+        )
+        if spec.anchored and not at_item_start:
+            return False
         if spec.needs_colon and not has_colon:
             return False
-        if not has_colon and not re.match(r"(?:\s|$|为|是|共|约|[0-9])", after):
-            return False
-        if spec.anchored:
-            before = folded[: match.start()]
-            if not (
-                before.strip() == ""
-                or re.search(r"(?:\s|[;；,，。|])$", before)
-                or re.fullmatch(rf"\s*{_ITEM_PREFIX}\s*", before)
-                or re.search(rf"(?:\s|[;；,，。]){_ITEM_PREFIX}\s*$", before)
-            ):
-                return False
-        return True
+        if has_colon:
+            return True
+        # Without a colon a label is only a label where a form would put one (a cell, an item),
+        # never in the middle of a sentence such as 现有持证考评员9名.
+        return at_item_start and re.match(r"(?:\s|$|为|是|共|约|[0-9])", after) is not None
 
 
 def _strip_value(value: str) -> str:

@@ -15,9 +15,10 @@ from collections.abc import Iterable
 from difflib import SequenceMatcher
 
 _CJK = r"\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
-_SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}])[ \t\u00a0]+(?=[{_CJK}])")
-_SPACE_AFTER_CJK_BEFORE_DIGIT = re.compile(rf"(?<=[{_CJK}])[ \t\u00a0]+(?=[0-9０-９])")
-_SPACE_AFTER_DIGIT_BEFORE_CJK = re.compile(rf"(?<=[0-9０-９])[ \t\u00a0]+(?=[{_CJK}])")
+# Tabs mark cell and column gaps (see pdf_text.group_lines) and are never collapsed.
+_SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}])[ \u00a0]+(?=[{_CJK}])")
+_SPACE_AFTER_CJK_BEFORE_DIGIT = re.compile(rf"(?<=[{_CJK}])[ \u00a0]+(?=[0-9０-９])")
+_SPACE_AFTER_DIGIT_BEFORE_CJK = re.compile(rf"(?<=[0-9０-９])[ \u00a0]+(?=[{_CJK}])")
 
 
 def fold_width(text: str) -> str:
@@ -41,7 +42,8 @@ def collapse_cjk_spaces(text: str) -> str:
     text = _SPACE_BETWEEN_CJK.sub("", text)
     text = _SPACE_AFTER_CJK_BEFORE_DIGIT.sub("", text)
     text = _SPACE_AFTER_DIGIT_BEFORE_CJK.sub("", text)
-    return re.sub(r"[ \t\u00a0]{2,}", " ", text).strip()
+    text = re.sub(r"[ \u00a0]{2,}", " ", text)
+    return re.sub(r" *\t[ \t]*", "\t", text).strip()
 
 
 def clean_line(text: str) -> str:

@@ -208,7 +208,12 @@ def group_lines(words: list[Word]) -> list[Line]:
             if previous is not None:
                 gap = word.box.x0 - previous.box.x1
                 char_height = previous.box.bottom - previous.box.top
-                parts.append(" " if gap > 0.25 * char_height else "")
+                # A wide gap separates table cells or columns: keep it as a tab so that
+                # neither label reading nor CJK space collapsing glues the cells together.
+                if gap > 1.5 * char_height:
+                    parts.append("\t")
+                elif gap > 0.25 * char_height:
+                    parts.append(" ")
             parts.append(word.text)
             previous = word
         box = Box(
@@ -217,7 +222,6 @@ def group_lines(words: list[Word]) -> list[Line]:
             x1=max(w.box.x1 for w in line_words),
             bottom=max(w.box.bottom for w in line_words),
         )
-        # Cell gaps are kept as a wide separator so labels in neighbouring cells stay apart.
         result.append(Line(text=clean_line("".join(parts)), box=box))
     result.sort(key=lambda line: (line.box.top, line.box.x0))
     return result

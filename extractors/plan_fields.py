@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from extractors.fee_declaration import find_fee_statements, no_student_fee_declared
 from extractors.labels import LabelHit, LabelReader, LabelSpec
 from extractors.normalize import (
+    chinese_number,
     find_dates,
     fold_width,
     match_key,
@@ -43,7 +44,8 @@ PLAN_LABELS: list[LabelSpec] = [
     LabelSpec("level", r"(?:证书|申报|试点|考核)?(?:等级|级别)", anchored=True),
     LabelSpec(
         "candidates",
-        r"(?:拟|计划)?(?:报考|报名|参考|参加考核|考核|申报|考试)(?:学生)?人数|(?:拟|计划)(?:报考|考核|参考)(?:学生)?",
+        r"(?:20\d{2}\s*年度?)?(?:拟|计划)?(?:报考|报名|参考|参加考核|考核|申报|考试)(?:学生)?人数"
+        r"|(?:20\d{2}\s*年度?)?(?:拟|计划)(?:报考|考核|参考)(?:学生)?",
     ),
     LabelSpec(
         "completed_2019_2021",
@@ -92,7 +94,8 @@ AGREEMENT_LABELS: list[LabelSpec] = [
     LabelSpec("organization", r"乙\s*方(?:\s*[(（][^()（）]{0,14}[)）])?", anchored=True),
 ]
 
-_TITLE = re.compile(r"(?:试点)?(?:工作|实施)方案")
+_TITLE = re.compile(r"(?:试点)?(?:工作|实施)方案\s*$")
+_SCHOOL_LIKE = re.compile(r"(?:学院|大学|学校|中专|职专|职业中专|中心)$")
 _SECTION_HEAD = re.compile(
     r"^\s*(?:第[一二三四五六七八九十]+(?:部分|章|节)|[一二三四五六七八九十]{1,2}\s*[、.．]|[(（][一二三四五六七八九十]{1,2}[)）])"
 )
@@ -117,20 +120,29 @@ def plan_lines(pages: Sequence[PageFacts]) -> list[PlanLine]:
     return [PlanLine(page.number, line.text) for page in pages if page.kind == "plan" for line in page.lines]
 
 
+def _is_title(folded: str) -> bool:
+    """A plan title is a short line ending in 方案 (a sentence that ends in 方案如下。 is not)."""
+    return _TITLE.search(folded) is not None and len(folded.strip()) <= 45 and ":" not in folded
+
+
 def split_plans(lines: list[PlanLine]) -> list[list[PlanLine]]:
-    """One list of lines per plan: a new plan starts at a title line after body text."""
+    """One list of lines per plan: a title line starts a new plan once the current plan has
+    had its own title and some body below it (lines above the first title belong to it)."""
     plans: list[list[PlanLine]] = []
     current: list[PlanLine] = []
-    body_seen = False
+    titled = False
+    body_after_title = False
     for line in lines:
         folded = fold_width(line.text)
-        is_title = _TITLE.search(folded) is not None and len(folded) <= 60 and ":" not in folded
-        if is_title and body_seen:
+        is_title = _is_title(folded)
+        if is_title and titled and body_after_title:
             plans.append(current)
-            current, body_seen = [], False
+            current, body_after_title = [], False
         current.append(line)
-        if not is_title and len(folded) > 4 and not folded.startswith("附件"):
-            body_seen = True
+        if is_title:
+            titled = True
+        elif titled and ":" in folded:
+            body_after_title = True
     if current:
         plans.append(current)
     return plans
@@ -245,16 +257,24 @@ class PlanExtractor:
         return ExamPeriod(start=dates[0][0], end=dates[1][0])
 
     def _read_title(self, data: PlanData, lines: list[PlanLine], evidence: dict[str, Evidence]) -> None:
-        """The school from the title when no 学校名称 line names it; the certificate from the
-        title or subtitle when no 证书名称 line does."""
+        """The school from the title area (the title's prefix, or a line of its own above the
+        title) when no 学校名称 line names it; the certificate from the title area when no
+        证书名称 line does."""
         for line in lines[:6]:
-            folded = fold_width(line.text)
+            folded = fold_width(line.text).strip()
             if data.school is None:
                 title = re.match(r"^(?P<school>\S{4,30}?)(?:关于)?(?:20\d{2}|二〇二\S)年", folded)
-                if title and _TITLE.search(folded):
-                    data.school = self._canonical_school(line.text[: title.end("school")])
+                candidate = None
+                if title and _is_title(folded):
+                    candidate = line.text.strip()[: title.end("school")]
+                elif match_key(folded) in self._schools or (
+                    _SCHOOL_LIKE.search(folded) and len(folded) <= 30 and not _is_title(folded)
+                ):
+                    candidate = line.text.strip()
+                if candidate:
+                    data.school = self._canonical_school(candidate)
                     evidence["school"] = Evidence(page=line.page, text=line.text)
-            if data.certificate is None:
+            if data.certificate is None and len(folded) <= 45:
                 for key, name in self._certificates.items():
                     if key and key in match_key(line.text):
                         data.certificate = name
@@ -360,22 +380,51 @@ def _session_count(text: str) -> int | None:
     return int(bare[0]) if bare else None
 
 
+_HEADING_NUMBER = re.compile(
+    r"^\s*(?:第(?P<part>[一二三四五六七八九十]+)(?:部分|章|节)|(?P<cn>[一二三四五六七八九十]{1,3})\s*[、.．]"
+    r"|(?P<ar>\d{1,2})\s*[、.．](?!\d)|[(（](?P<paren>[一二三四五六七八九十]{1,3})[)）])"
+)
+_ATTACHMENT_HEADING = re.compile(
+    r"^\s*(?:(?:第[一二三四五六七八九十]+(?:部分|章|节)|[一二三四五六七八九十]{1,3}\s*[、.．]|\d{1,2}\s*[、.．]"
+    r"|[(（][一二三四五六七八九十]{1,3}[)）])\s*)?"
+    r"(?:随附|佐证|支撑|证明|附送|相关)?(?:附件|材料|资料)(?:材料|清单|资料|目录)?\s*(?:[:：\t]|$)"
+)
+_APPROVAL_LINE = re.compile(r"学校意见|盖章|签字|负责人|联系人|联系电话")
+
+
+def _heading_number(folded: str) -> int | None:
+    match = _HEADING_NUMBER.match(folded)
+    if match is None:
+        return None
+    if match.group("ar"):
+        return int(match.group("ar"))
+    text = match.group("part") or match.group("cn") or match.group("paren")
+    return chinese_number(text) if text else None
+
+
 def _attachment_section(lines: list[PlanLine]) -> list[str]:
-    """The items of the 附件 section, split at numbering and tick marks."""
+    """The items of the 附件 / 佐证材料 section, split at numbering and tick marks. The section
+    ends at the heading numbered one past its own, or at the signature block."""
     items: list[str] = []
     inside = False
+    next_number: int | None = None
     for line in lines:
         folded = fold_width(line.text)
         if not inside:
-            heading = re.match(r"^\s*(?P<head>.{0,12}附件(?:材料|清单)?)\s*(?:[:：]\s*)?", folded)
-            if heading is None or re.fullmatch(r"\s*附件\s*\d\s*", folded):
-                continue  # not the section, or the "附件2" mark above the title
-            if not (_SECTION_HEAD.match(folded) or heading.group("head").strip().startswith("附件")):
+            if re.fullmatch(r"\s*附件\s*\d+\s*[:：]?\s*", folded):
+                continue  # the "附件2" mark above the title
+            heading = _ATTACHMENT_HEADING.match(folded)
+            if heading is None:
                 continue
             inside = True
+            number = _heading_number(folded)
+            next_number = number + 1 if number is not None else None
             rest = line.text[heading.end() :]
         else:
-            if _SECTION_HEAD.match(folded) or re.search(r"学校意见|盖章|签字|负责人", folded):
+            number = _heading_number(folded)
+            if (next_number is not None and number == next_number) or _APPROVAL_LINE.search(folded):
+                break
+            if next_number is None and number is not None and _HEADING_NUMBER.match(folded).group("ar") is None:
                 break
             rest = line.text
         items.extend(part for part in _ITEM_SPLIT.split(rest) if part.strip())

@@ -1,0 +1,1 @@
+"""Speed and accuracy measurements, printed as tables (never asserted)."""

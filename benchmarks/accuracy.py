@@ -1,0 +1,128 @@
+"""Field and rule accuracy against the fixture generator's ground truth.
+
+``python -m benchmarks.accuracy DIR`` reads every PDF in DIR that has a ground-truth JSON
+beside it, runs extraction and the checks exactly as the pipeline does, and prints
+per-field exact match and per-rule precision / recall. ``--show-errors`` lists each miss.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from checks import check_document
+from extractors.plan_document import extract_plan_document, plan_extractor_for
+from schemas.round_config import RoundConfig, load_round_config
+
+# Filled by the seal and signature detectors (a later issue); the text layer cannot know them.
+VISION_FIELDS = ("seal.", "signature.", "agreement.signed")
+
+
+def flatten(data: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """Leaves of the plan data as dotted paths; lists (sessions, pages) compare whole."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            yield from flatten(value, f"{prefix}{key}.")
+    else:
+        yield prefix.rstrip("."), data
+
+
+@dataclass
+class AccuracyReport:
+    documents: int = 0
+    field_total: Counter[str] = field(default_factory=Counter)
+    field_correct: Counter[str] = field(default_factory=Counter)
+    rule_tp: Counter[str] = field(default_factory=Counter)
+    rule_fp: Counter[str] = field(default_factory=Counter)
+    rule_fn: Counter[str] = field(default_factory=Counter)
+    clean_documents: int = 0
+    clean_with_errors: int = 0
+    misses: list[str] = field(default_factory=list)
+
+    @property
+    def exact_match(self) -> float:
+        total = sum(self.field_total.values())
+        return sum(self.field_correct.values()) / total if total else 0.0
+
+
+def measure(folder: Path, config: RoundConfig) -> AccuracyReport:
+    report = AccuracyReport()
+    extractor = plan_extractor_for(config)
+    for truth_path in sorted(folder.glob("*.json")):
+        truth = json.loads(truth_path.read_text(encoding="utf-8"))
+        if not isinstance(truth, dict) or "data" not in truth:
+            continue
+        pdf = truth_path.with_suffix(".pdf")
+        result = extract_plan_document(pdf.read_bytes(), source=pdf.name, extractor=extractor)
+        findings = check_document(result, config)
+        report.documents += 1
+        got = result.plan.data.model_dump(mode="json") if result.plan else {}
+        got_fields = dict(flatten(got))
+        for name, expected in flatten(truth["data"]):
+            if name == "kind" or name.startswith(VISION_FIELDS):
+                continue
+            report.field_total[name] += 1
+            if got_fields.get(name) == expected:
+                report.field_correct[name] += 1
+            else:
+                report.misses.append(f"{pdf.name}: {name}: expected {expected!r}, got {got_fields.get(name)!r}")
+        expected_rules = set(truth.get("expected_rules", []))
+        found_rules = {f.rule for f in findings}
+        for rule in expected_rules | found_rules:
+            if rule in expected_rules and rule in found_rules:
+                report.rule_tp[rule] += 1
+            elif rule in found_rules:
+                report.rule_fp[rule] += 1
+                report.misses.append(f"{pdf.name}: {rule} raised but not expected")
+            else:
+                report.rule_fn[rule] += 1
+                report.misses.append(f"{pdf.name}: {rule} expected but not raised")
+        if not expected_rules:
+            report.clean_documents += 1
+            if any(f.severity == "error" for f in findings):
+                report.clean_with_errors += 1
+    return report
+
+
+def render(report: AccuracyReport) -> str:
+    lines = [f"documents: {report.documents}", "", f"{'field':<32} {'correct':>8} {'total':>6} {'exact':>7}"]
+    for name in sorted(report.field_total):
+        total, correct = report.field_total[name], report.field_correct[name]
+        lines.append(f"{name:<32} {correct:>8} {total:>6} {correct / total:>7.1%}")
+    total = sum(report.field_total.values())
+    lines.append(f"{'ALL FIELDS':<32} {sum(report.field_correct.values()):>8} {total:>6} {report.exact_match:>7.1%}")
+    lines += ["", f"{'rule':<30} {'tp':>4} {'fp':>4} {'fn':>4} {'precision':>10} {'recall':>8}"]
+    for rule in sorted(set(report.rule_tp) | set(report.rule_fp) | set(report.rule_fn)):
+        tp, fp, fn = report.rule_tp[rule], report.rule_fp[rule], report.rule_fn[rule]
+        precision = tp / (tp + fp) if tp + fp else float("nan")
+        recall = tp / (tp + fn) if tp + fn else float("nan")
+        lines.append(f"{rule:<30} {tp:>4} {fp:>4} {fn:>4} {precision:>10.1%} {recall:>8.1%}")
+    lines += ["", f"clean documents with an error-level finding: {report.clean_with_errors} of {report.clean_documents}"]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("folder", type=Path)
+    parser.add_argument("--round", type=Path, default=None)
+    parser.add_argument("--show-errors", action="store_true")
+    args = parser.parse_args()
+    report = measure(args.folder, load_round_config(args.round))
+    print(render(report))
+    if args.show_errors:
+        by_file: dict[str, list[str]] = defaultdict(list)
+        for miss in report.misses:
+            by_file[miss.split(":")[0]].append(miss)
+        print("\nmisses:")
+        for name in sorted(by_file):
+            for miss in by_file[name]:
+                print("  " + miss)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,167 @@
+"""The ``pilot-intake`` command line, and the one place that maps failures to exit codes.
+
+Exit codes:
+  0  the batch was processed (findings are the product, not a failure)
+  1  an internal error: a bug; the message says where
+  2  wrong command line or round configuration
+  3  the input folder does not exist or cannot be read
+  4  the review database cannot be reached or written
+  5  the batch was processed, but some files could not be read (see the report: file.* findings)
+  6  an external tool is missing (tesseract, ...)
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from pydantic import ValidationError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+from extractors.errors import ConfigurationError, ExternalToolError, PilotIntakeError
+from flows.settings import Settings
+from schemas.round_config import RoundConfig, load_round_config
+
+EXIT_OK = 0
+EXIT_INTERNAL = 1
+EXIT_USAGE = 2
+EXIT_INPUT_MISSING = 3
+EXIT_DATABASE = 4
+EXIT_UNREADABLE_FILES = 5
+EXIT_TOOL = 6
+
+log = logging.getLogger("pilot_intake")
+
+
+class InputFolderError(PilotIntakeError):
+    remedy = "请检查输入目录路径是否正确、是否有读取权限。"
+
+
+def exit_code_for(error: BaseException) -> int:
+    """The single mapping from an exception to the process exit code."""
+    if isinstance(error, InputFolderError):
+        return EXIT_INPUT_MISSING
+    if isinstance(error, (ConfigurationError, ValidationError, FileNotFoundError)):
+        return EXIT_USAGE
+    if isinstance(error, (OperationalError, SQLAlchemyError)):
+        return EXIT_DATABASE
+    if isinstance(error, ExternalToolError):
+        return EXIT_TOOL
+    return EXIT_INTERNAL
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return Settings.from_environment(
+        db_url=args.db, archive_dir=getattr(args, "archive", None), round_file=args.round
+    )
+
+
+def _round(settings: Settings) -> RoundConfig:
+    path = settings.round_file
+    if path is not None and not path.is_file():
+        raise ConfigurationError(f"轮次配置文件不存在：{path}")
+    return load_round_config(path)
+
+
+def command_process(args: argparse.Namespace) -> int:
+    folder = Path(args.folder)
+    if not folder.is_dir():
+        raise InputFolderError(f"上传目录不存在或不是目录：{folder}")
+    settings = _settings(args)
+    _round(settings)  # fail on a bad round file before Prefect starts
+    from flows.process import process_upload_folder
+
+    summary = process_upload_folder(str(folder), settings)
+    print(
+        f"处理完成：收到文件 {summary.files_received} 个，新处理 {summary.documents_new} 份，"
+        f"未变化 {summary.documents_unchanged} 份，替换旧版本 {summary.documents_superseded} 份，"
+        f"无法读取 {summary.files_unreadable} 份；错误 {summary.findings_error} 条，警告 {summary.findings_warning} 条"
+    )
+    if args.report:
+        command_report_to(settings, Path(args.report))
+    if summary.internal_errors:
+        return EXIT_INTERNAL
+    return EXIT_UNREADABLE_FILES if summary.files_unreadable else EXIT_OK
+
+
+def command_report_to(settings: Settings, path: Path) -> None:
+    from review.db import make_engine, migrate, session_factory
+    from review.report_xlsx import write_exception_report
+
+    engine = make_engine(settings.db_url)
+    migrate(engine)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with session_factory(engine)() as session:
+        write_exception_report(session, _round(settings), path)
+    print(f"问题清单已写入：{path}")
+
+
+def command_report(args: argparse.Namespace) -> int:
+    command_report_to(_settings(args), Path(args.xlsx))
+    return EXIT_OK
+
+
+def command_export(args: argparse.Namespace) -> int:
+    from review.db import make_engine, migrate, session_factory
+    from review.export_json import write_export
+
+    settings = _settings(args)
+    engine = make_engine(settings.db_url)
+    migrate(engine)
+    path = Path(args.json)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with session_factory(engine)() as session:
+        export = write_export(session, _round(settings), path)
+    print(f"已导出 {len(export.documents)} 份文件、{len(export.schools)} 所学校：{path}")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pilot-intake",
+        description="1+X证书试点申报材料的自动接收、识别与审核（试点工作方案、合作协议、附件1统计表）",
+    )
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--db", help="审核数据库URL（默认 sqlite:///out/review.sqlite3，或环境变量 PILOT_INTAKE_DB_URL）"
+    )
+    common.add_argument(
+        "--round", help="轮次配置文件（TOML，默认内置的2022年湖南轮次，或 PILOT_INTAKE_ROUND）"
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    process = commands.add_parser("process", parents=[common], help="处理上传目录中的方案PDF")
+    process.add_argument("folder", help="上传目录（从国家平台导出的PDF所在目录）")
+    process.add_argument("--archive", help="原始文件归档目录（默认 out/archive，或 PILOT_INTAKE_ARCHIVE）")
+    process.add_argument("--report", help="处理后同时写出问题清单（xlsx）")
+    process.set_defaults(handler=command_process)
+
+    report = commands.add_parser("report", parents=[common], help="写出问题清单（xlsx）")
+    report.add_argument("--xlsx", required=True, help="输出文件，例如 out/问题清单.xlsx")
+    report.set_defaults(handler=command_report)
+
+    export = commands.add_parser("export", parents=[common], help="导出JSON（设计文档第5节的格式）")
+    export.add_argument("--json", required=True, help="输出文件，例如 out/export.json")
+    export.set_defaults(handler=command_export)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
+    args = build_parser().parse_args(argv)
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    try:
+        return handler(args)
+    except PilotIntakeError as error:
+        print(f"错误：{error}", file=sys.stderr)
+        return exit_code_for(error)
+    except (SQLAlchemyError, ValidationError, FileNotFoundError) as error:
+        print(f"错误：{type(error).__name__}: {error}", file=sys.stderr)
+        return exit_code_for(error)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
