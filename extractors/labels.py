@@ -20,7 +20,7 @@ _ITEM_PREFIX = r"(?:[0-9]{1,2}\s*[.、．)]|[(（][0-9一二三四五六七八�
 # A parenthetical right after a label: 持证教师（考评员）：
 _LABEL_NOTE = r"(?:\s*[(（][^()（）:：]{0,14}[)）])?"
 # What may stand between a label and its value.
-_LABEL_TAIL = re.compile(r"\s*(?:[:：]|为|是|共计|共|约)?\s*")
+_LABEL_TAIL = re.compile(r"\s*(?:[:：]|为|是)?\s*")
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,7 @@ class LabelReader:
             return True
         # Without a colon a label is only a label where a form would put one (a cell, an item),
         # never in the middle of a sentence such as 现有持证考评员9名.
-        return at_item_start and re.match(r"(?:\s|$|为|是|共|约|[0-9])", after) is not None
+        return at_item_start and re.match(r"(?:\s|$|为|是|共|约|由|[0-9])", after) is not None
 
 
 def _strip_value(value: str) -> str:

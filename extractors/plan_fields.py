@@ -100,14 +100,18 @@ _SECTION_HEAD = re.compile(
     r"^\s*(?:第[一二三四五六七八九十]+(?:部分|章|节)|[一二三四五六七八九十]{1,2}\s*[、.．]|[(（][一二三四五六七八九十]{1,2}[)）])"
 )
 _SESSION_EXCLUDE = re.compile(r"合计|总计|小计|考核时间段|起止")
+# An item that is neither of the first two kinds counts as "other" (photos, certificates...).
 _ATTACHMENT_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("training_plan", re.compile(r"人才培养方案|培养方案")),
     ("credit_exchange", re.compile(r"学分银行|书证融通|课证融通|学分(?:互认|转换|认定|兑换)|学习成果")),
-    ("other", re.compile(r"其他|其它")),
+    ("other", re.compile(r"\S")),
 )
 _POSITIVE_MARK = re.compile(r"[☑√✓✔■☒]|[(（]\s*(?:有|是|已附|已提供)\s*[)）]|[:：]\s*(?:有|是|已附|已提供)")
-_NEGATIVE_MARK = re.compile(r"[□☐]|[(（]\s*(?:无|否|未附|未提供)\s*[)）]|[:：]\s*(?:无|否|未附|未提供|暂无)")
-_ITEM_SPLIT = re.compile(r"(?=(?:[0-9]{1,2}\s*[.、．)]|[(（][0-9]{1,2}[)）]|[①-⑳]|[☑√✓✔■□☐☒]))")
+_NEGATIVE_MARK = re.compile(
+    r"[□☐]|\[\s*\]|[(（]\s*[)）]|[(（]\s*(?:无|否|未附|未提供)\s*[)）]|[:：]\s*(?:无|否|未附|未提供|暂无)"
+)
+_ITEM_NUMBER_SPLIT = re.compile(r"(?=(?:(?<![0-9])[0-9]{1,2}\s*[.、．)](?![0-9])|[(（][0-9]{1,2}[)）]|[①-⑳]))")
+_ITEM_MARK_SPLIT = re.compile(r"(?=[☑√✓✔■□☐☒]\s*[^\s☑√✓✔■□☐☒\[\]()（）])")
 
 
 @dataclass(frozen=True)
@@ -331,6 +335,8 @@ class PlanExtractor:
         section = _attachment_section(lines)
         for item in section:
             folded = fold_width(item)
+            if not re.sub(r"[\s☑√✓✔■□☐☒\[\]()（）.、．0-9:：]", "", folded):
+                continue  # a lone number or tick mark
             for name, pattern in _ATTACHMENT_KINDS:
                 if not pattern.search(folded):
                     continue
@@ -427,5 +433,9 @@ def _attachment_section(lines: list[PlanLine]) -> list[str]:
             if next_number is None and number is not None and _HEADING_NUMBER.match(folded).group("ar") is None:
                 break
             rest = line.text
-        items.extend(part for part in _ITEM_SPLIT.split(rest) if part.strip())
+        # A grid row or list may repeat the label (随附材料：1.… 2.…) before the items.
+        rest = re.sub(r"^\s*(?:随附|佐证|支撑|证明|附送|相关)?(?:附件|材料|资料)(?:材料|清单|资料|目录)?\s*[:：\t]", "", rest)
+        # Numbered items carry their tick mark anywhere; unnumbered ones start with it.
+        splitter = _ITEM_NUMBER_SPLIT if _ITEM_NUMBER_SPLIT.search(rest) else _ITEM_MARK_SPLIT
+        items.extend(part for part in splitter.split(rest) if part.strip())
     return items

@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -247,6 +248,16 @@ def test_migrate_twice_is_harmless_from_any_directory(
             assert connection.execute(text("SELECT count(*) FROM alembic_version")).scalar() == 1
     finally:
         engine.dispose()
+
+
+def test_migration_downgrades_cleanly(engine: Engine) -> None:
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "base")
+    assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+    migrate(engine)
+    assert set(inspect(engine).get_table_names()) == TABLES | {"alembic_version"}
 
 
 def test_foreign_keys_are_enforced(session: Session) -> None:
