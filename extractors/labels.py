@@ -31,6 +31,8 @@ class LabelSpec:
     anchored: bool = False
     # A label with ``needs_colon`` counts only when a colon follows it.
     needs_colon: bool = False
+    # A glued label may run straight into its value when it opens the line.
+    glued: bool = True
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,10 @@ class LabelReader:
         if spec.needs_colon and not has_colon:
             return False
         if has_colon:
+            return True
+        # Schools forget the colon ("实操考场与合作企业共建实训室"): a label that opens an
+        # unnumbered line still counts. Numbered lines are section headings (1. 试点证书基本情况).
+        if spec.glued and before.strip() == "" and after.strip():
             return True
         # Without a colon a label is only a label where a form would put one (a cell, an item),
         # never in the middle of a sentence such as 现有持证考评员9名.

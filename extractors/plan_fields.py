@@ -35,13 +35,13 @@ PLAN_LABELS: list[LabelSpec] = [
         r"(?:申报|试点)?(?:学校|院校)(?:名称|全称)|申报(?:学校|院校|单位)|试点(?:学校|院校)",
         anchored=True,
     ),
-    LabelSpec("school", r"学校|院校|单位名称|申报单位", anchored=True, needs_colon=True),
+    LabelSpec("school", r"学校|院校|单位名称|申报单位", anchored=True, needs_colon=True, glued=False),
     LabelSpec(
         "certificate",
         r"(?:试点|申报|拟申报)?(?:职业技能等级)?证书(?:名称|全称)|(?:试点|申报)证书|证书(?=\s*[:：])",
         anchored=True,
     ),
-    LabelSpec("level", r"(?:证书|申报|试点|考核)?(?:等级|级别)", anchored=True),
+    LabelSpec("level", r"(?:证书|申报|试点|考核)?(?:等级|级别)", anchored=True, glued=False),
     LabelSpec(
         "candidates",
         r"(?:20\d{2}\s*年度?)?(?:拟|计划)?(?:报考|报名|参考|参加考核|考核|申报|考试)(?:学生)?人数"
@@ -49,12 +49,13 @@ PLAN_LABELS: list[LabelSpec] = [
     ),
     LabelSpec(
         "completed_2019_2021",
-        r"(?:2019\s*年?\s*[-—–~至到－]+\s*2021\s*年?度?\s*)?(?:已|累计|共)?(?:完成|通过)考核(?:人数|学生数|人次)?"
+        r"(?:2019\s*年?\s*[-—–~至到－]+\s*2021\s*年?度?\s*)?(?:已|累计|共)?(?:完成|通过)考核?(?:人数|学生数|人次)?"
         r"|(?:2019\s*年?\s*[-—–~至到－]+\s*2021\s*年?度?\s*)(?:已|累计)?考核人数|已考核人数",
     ),
     LabelSpec(
         "exam_period",
-        r"考核(?:时间段|时段|期间|起止时间|起止日期|时间范围|周期|日期范围)|考试时间段|考核时间(?!安排|表)",
+        r"(?:计划|拟|预计)?(?:考核(?:时间段|时段|期间|起止时间|起止日期|时间范围|周期|日期范围)"
+        r"|考试时间段|考核时间(?!安排|表))",
     ),
     LabelSpec(
         "teachers.certified",
@@ -110,7 +111,9 @@ _POSITIVE_MARK = re.compile(r"[☑√✓✔■☒]|[(（]\s*(?:有|是|已附|�
 _NEGATIVE_MARK = re.compile(
     r"[□☐]|\[\s*\]|[(（]\s*[)）]|[(（]\s*(?:无|否|未附|未提供)\s*[)）]|[:：]\s*(?:无|否|未附|未提供|暂无)"
 )
-_ITEM_NUMBER_SPLIT = re.compile(r"(?=(?:(?<![0-9])[0-9]{1,2}\s*[.、．)](?![0-9])|[(（][0-9]{1,2}[)）]|[①-⑳]))")
+_ITEM_NUMBER_SPLIT = re.compile(
+    r"(?=(?:(?<![0-9])[0-9]{1,2}\s*[.、．)](?![0-9])|[(（][0-9]{1,2}[)）]|[①-⑳]))"
+)
 _ITEM_MARK_SPLIT = re.compile(r"(?=[☑√✓✔■□☐☒]\s*[^\s☑√✓✔■□☐☒\[\]()（）])")
 
 
@@ -120,8 +123,20 @@ class PlanLine:
     text: str
 
 
+_PAGE_FOOTER = re.compile(
+    r"^\s*(?:第\s*\d+\s*页\s*[,，/]?\s*(?:共\s*\d+\s*页)?|[-—–]\s*\d+\s*[-—–]|\d+\s*/\s*\d+|共\s*\d+\s*页\s*第\s*\d+\s*页)\s*$"
+)
+
+
 def plan_lines(pages: Sequence[PageFacts]) -> list[PlanLine]:
-    return [PlanLine(page.number, line.text) for page in pages if page.kind == "plan" for line in page.lines]
+    """The plan pages' lines in reading order, without page numbers (第1页共2页, - 1 -)."""
+    return [
+        PlanLine(page.number, line.text)
+        for page in pages
+        if page.kind == "plan"
+        for line in page.lines
+        if not _PAGE_FOOTER.match(fold_width(line.text))
+    ]
 
 
 def _is_title(folded: str) -> bool:
@@ -309,7 +324,7 @@ class PlanExtractor:
         self, lines: list[PlanLine], default_year: int | None, evidence: dict[str, Evidence]
     ) -> list[ExamSession]:
         sessions = []
-        for line in lines:
+        for line in _join_wrapped_sessions(lines, default_year):
             text = matching_text(line.text)
             if _SESSION_EXCLUDE.search(text):
                 continue
@@ -335,8 +350,9 @@ class PlanExtractor:
         section = _attachment_section(lines)
         for item in section:
             folded = fold_width(item)
-            if not re.sub(r"[\s☑√✓✔■□☐☒\[\]()（）.、．0-9:：]", "", folded):
-                continue  # a lone number or tick mark
+            bare = re.sub(r"[\s☑√✓✔■□☐☒\[\]()（）.、．。0-9:：]", "", folded)
+            if not bare or bare in ("无", "暂无", "没有", "无附件"):
+                continue  # a lone number or tick mark, or "附件：无"
             for name, pattern in _ATTACHMENT_KINDS:
                 if not pattern.search(folded):
                     continue
@@ -376,6 +392,29 @@ class PlanExtractor:
             organization=organization,
             signed=None,
         )
+
+
+def _join_wrapped_sessions(lines: list[PlanLine], default_year: int | None) -> list[PlanLine]:
+    """A session entry that wrapped ("…14:00-16:00，人" / "数：27人") is one line again: a short
+    line with no date of its own, holding a time span or a head count, joins the dated line
+    above it."""
+    joined: list[PlanLine] = []
+    for line in lines:
+        text = matching_text(line.text)
+        previous = joined[-1] if joined else None
+        if (
+            previous is not None
+            and find_dates(matching_text(previous.text), default_year)
+            and not find_dates(text, default_year)
+            and not _SESSION_EXCLUDE.search(text)
+            and len(text) <= 24
+            and _HEADING_NUMBER.match(text) is None
+            and (parse_time_range(text) is not None or re.search(r"\d+\s*(?:人|名)", text))
+        ):
+            joined[-1] = PlanLine(previous.page, previous.text + line.text)
+        else:
+            joined.append(line)
+    return joined
 
 
 def _session_count(text: str) -> int | None:
@@ -430,11 +469,19 @@ def _attachment_section(lines: list[PlanLine]) -> list[str]:
             number = _heading_number(folded)
             if (next_number is not None and number == next_number) or _APPROVAL_LINE.search(folded):
                 break
-            if next_number is None and number is not None and _HEADING_NUMBER.match(folded).group("ar") is None:
+            if (
+                next_number is None
+                and number is not None
+                and _HEADING_NUMBER.match(folded).group("ar") is None
+            ):
                 break
             rest = line.text
         # A grid row or list may repeat the label (随附材料：1.… 2.…) before the items.
-        rest = re.sub(r"^\s*(?:随附|佐证|支撑|证明|附送|相关)?(?:附件|材料|资料)(?:材料|清单|资料|目录)?\s*[:：\t]", "", rest)
+        rest = re.sub(
+            r"^\s*(?:随附|佐证|支撑|证明|附送|相关)?(?:附件|材料|资料)(?:材料|清单|资料|目录)?\s*[:：\t]",
+            "",
+            rest,
+        )
         # Numbered items carry their tick mark anywhere; unnumbered ones start with it.
         splitter = _ITEM_NUMBER_SPLIT if _ITEM_NUMBER_SPLIT.search(rest) else _ITEM_MARK_SPLIT
         items.extend(part for part in splitter.split(rest) if part.strip())
