@@ -469,11 +469,10 @@ def _attachment_section(lines: list[PlanLine]) -> list[str]:
             number = _heading_number(folded)
             if (next_number is not None and number == next_number) or _APPROVAL_LINE.search(folded):
                 break
-            if (
-                next_number is None
-                and number is not None
-                and _HEADING_NUMBER.match(folded).group("ar") is None
-            ):
+            heading = _HEADING_NUMBER.match(folded)
+            # Without a number of its own, the section ends at the next Chinese-numbered heading
+            # (arabic numbers there are the items).
+            if next_number is None and heading is not None and heading.group("ar") is None:
                 break
             rest = line.text
         # A grid row or list may repeat the label (随附材料：1.… 2.…) before the items.
