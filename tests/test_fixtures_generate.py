@@ -12,7 +12,7 @@ from pypdf import PdfReader
 
 from fixtures.expected import expected_rules
 from fixtures.generate import DEFECTS, generate, main, variant_slug
-from fixtures.verify import verify_pdf
+from fixtures.verify import strip_footers, verify_pdf
 from fixtures.wording import DECLARATIONS
 from schemas.plan import ExamPeriod, ExamSession, Funding, PlanData
 from schemas.round_config import load_round_config
@@ -132,7 +132,7 @@ def test_text_layer_has_school_certificate_and_declaration(corpus: Path) -> None
     for truth in _truths(corpus):
         with pdfplumber.open(corpus / truth["file"]) as pdf:
             pages = [p.extract_text() or "" for p in pdf.pages]
-        plan_text = _compact("".join(pages[p - 1] for p in truth["layout"]["plan_pages"]))
+        plan_text = _compact(strip_footers("\n".join(pages[p - 1] for p in truth["layout"]["plan_pages"])))
         assert _compact(truth["school"]) in plan_text
         assert _compact(truth["certificate"]) in plan_text
         assert "附件" in plan_text
