@@ -93,7 +93,10 @@ def test_ground_truth_validates_and_rules_match_variant(corpus: Path) -> None:
     for truth in _truths(corpus):
         data = PlanData.model_validate(truth["data"])
         assert truth["expected_rules"] == RULE_OF_VARIANT[truth["variant"]], truth["file"]
-        assert expected_rules(data, config, len(truth.get("certificates_in_pdf", [1]))) == truth["expected_rules"]
+        assert (
+            expected_rules(data, config, len(truth.get("certificates_in_pdf", [1])))
+            == truth["expected_rules"]
+        )
         assert data.school == truth["school"]
         assert data.certificate == truth["certificate"]
         assert data.seal.present and data.seal.institution == data.school
