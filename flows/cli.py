@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -72,6 +73,9 @@ def command_process(args: argparse.Namespace) -> int:
         raise InputFolderError(f"上传目录不存在或不是目录：{folder}")
     settings = _settings(args)
     _round(settings)  # fail on a bad round file before Prefect starts
+    # The extraction cache (Prefect task results keyed by content hash) lives beside the
+    # archive unless the operator configured Prefect's storage; set before Prefect loads.
+    os.environ.setdefault("PREFECT_LOCAL_STORAGE_PATH", str(settings.cache_dir.resolve()))
     from flows.process import process_upload_folder
 
     summary = process_upload_folder(str(folder), settings)
@@ -151,6 +155,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
+    for chatty in ("httpx", "httpcore"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
     args = build_parser().parse_args(argv)
     handler: Callable[[argparse.Namespace], int] = args.handler
     try:

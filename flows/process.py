@@ -35,10 +35,10 @@ from review.models import Run
 from review.store import (
     SaveOutcome,
     finish_run,
-    is_document_current,
     record_received_file,
     save_document,
     start_run,
+    stored_error_codes,
     sync_schools,
 )
 from schemas.document import DocumentResult, ProcessingError
@@ -141,8 +141,10 @@ def process_upload_folder(folder: str, settings: Settings) -> RunSummary:
                 session, run=run, archived=archived, source=source, received_at=dt.datetime.now(dt.UTC)
             )
             session.commit()
-            if is_document_current(session, archived.sha256):
+            stored_codes = stored_error_codes(session, archived.sha256)
+            if stored_codes is not None:
                 summary.documents_unchanged += 1
+                summary.files_unreadable += any(code.startswith("file.") for code in stored_codes)
             elif archived.sha256 not in pending:
                 pending[archived.sha256] = (source, str(archived.path))
     logger.info(
@@ -154,9 +156,7 @@ def process_upload_folder(folder: str, settings: Settings) -> RunSummary:
 
     round_file = str(settings.round_file) if settings.round_file else None
     futures = [
-        extract_task.with_options(result_storage=str(settings.cache_dir.resolve())).submit(
-            sha256, source, archive_path, round_file
-        )
+        extract_task.submit(sha256, source, archive_path, round_file)
         for sha256, (source, archive_path) in pending.items()
     ]
     with tqdm(total=len(futures), desc="识别与检查", unit="份", disable=None) as bar:

@@ -258,6 +258,17 @@ def is_document_current(session: Session, sha256: str) -> bool:
     return session.scalar(select(Document.id).where(Document.sha256 == sha256)) is not None
 
 
+def stored_error_codes(session: Session, sha256: str) -> list[str] | None:
+    """The processing-error codes saved with these bytes; None when they were never processed.
+    Lets a rerun that skips an unchanged broken file still count it as unreadable."""
+    document_id = session.scalar(select(Document.id).where(Document.sha256 == sha256))
+    if document_id is None:
+        return None
+    return list(
+        session.scalars(select(ProcessingErrorRow.code).where(ProcessingErrorRow.document_id == document_id))
+    )
+
+
 def _document_data(result: DocumentResult) -> dict[str, Any] | None:
     if result.kind == "plan" and result.plan is not None:
         return result.plan.data.model_dump(mode="json")

@@ -1,0 +1,51 @@
+# pilot-intake: `make demo` runs the whole job on generated samples; `make test` runs every check.
+# Both install what they need first (Debian packages as root, the project virtualenv).
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+OUT    := out
+DEMO   := $(OUT)/demo
+
+.PHONY: setup system-packages services demo test lint benchmarks clean
+
+setup: system-packages $(VENV)/.installed
+
+system-packages:
+	@bash scripts/install-system-packages.sh
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev]"
+	touch $@
+
+services:
+	@bash scripts/ensure-postgres.sh
+
+# Generate 40 sample submissions, process them with the embedded defaults (folder inbox,
+# SQLite, Prefect's local API) and write the exception report and the JSON export into out/.
+demo: setup
+	rm -rf $(DEMO) $(OUT)/review.sqlite3 $(OUT)/archive $(OUT)/cache
+	$(BIN)/python -m fixtures.generate --out $(DEMO)/generated --seed 2022 --count 40
+	mkdir -p $(DEMO)/uploads
+	cp $(DEMO)/generated/*.pdf $(DEMO)/uploads/
+	$(BIN)/pilot-intake process $(DEMO)/uploads --report $(OUT)/exception-report.xlsx
+	$(BIN)/pilot-intake export --json $(OUT)/export.json
+	@echo "报告：$(OUT)/exception-report.xlsx   导出：$(OUT)/export.json   数据库：$(OUT)/review.sqlite3"
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
+
+test: setup services lint
+	$(BIN)/python -m pytest
+
+benchmarks: setup
+	$(BIN)/python -m fixtures.generate --out $(OUT)/bench --seed 7 --count 40
+	$(BIN)/python -m benchmarks.accuracy $(OUT)/bench
+	$(BIN)/python -m benchmarks.speed
+
+clean:
+	rm -rf $(OUT) .pytest_cache .mypy_cache .ruff_cache
