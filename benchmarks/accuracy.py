@@ -70,7 +70,9 @@ def measure(folder: Path, config: RoundConfig) -> AccuracyReport:
             if got_fields.get(name) == expected:
                 report.field_correct[name] += 1
             else:
-                report.misses.append(f"{pdf.name}: {name}: expected {expected!r}, got {got_fields.get(name)!r}")
+                report.misses.append(
+                    f"{pdf.name}: {name}: expected {expected!r}, got {got_fields.get(name)!r}"
+                )
         expected_rules = set(truth.get("expected_rules", []))
         found_rules = {f.rule for f in findings}
         for rule in expected_rules | found_rules:
@@ -95,14 +97,19 @@ def render(report: AccuracyReport) -> str:
         total, correct = report.field_total[name], report.field_correct[name]
         lines.append(f"{name:<32} {correct:>8} {total:>6} {correct / total:>7.1%}")
     total = sum(report.field_total.values())
-    lines.append(f"{'ALL FIELDS':<32} {sum(report.field_correct.values()):>8} {total:>6} {report.exact_match:>7.1%}")
+    lines.append(
+        f"{'ALL FIELDS':<32} {sum(report.field_correct.values()):>8} {total:>6} {report.exact_match:>7.1%}"
+    )
     lines += ["", f"{'rule':<30} {'tp':>4} {'fp':>4} {'fn':>4} {'precision':>10} {'recall':>8}"]
     for rule in sorted(set(report.rule_tp) | set(report.rule_fp) | set(report.rule_fn)):
         tp, fp, fn = report.rule_tp[rule], report.rule_fp[rule], report.rule_fn[rule]
         precision = tp / (tp + fp) if tp + fp else float("nan")
         recall = tp / (tp + fn) if tp + fn else float("nan")
         lines.append(f"{rule:<30} {tp:>4} {fp:>4} {fn:>4} {precision:>10.1%} {recall:>8.1%}")
-    lines += ["", f"clean documents with an error-level finding: {report.clean_with_errors} of {report.clean_documents}"]
+    lines += [
+        "",
+        f"clean documents with an error-level finding: {report.clean_with_errors} of {report.clean_documents}",
+    ]
     return "\n".join(lines)
 
 
