@@ -11,7 +11,7 @@ import pytest
 from pypdf import PdfReader
 
 from fixtures.expected import expected_rules
-from fixtures.generate import DEFECTS, generate, main, variant_slug
+from fixtures.generate import DEFECTS, generate, main, plan_variants, variant_slug
 from fixtures.verify import strip_footers, verify_pdf
 from fixtures.wording import DECLARATIONS
 from schemas.plan import ExamPeriod, ExamSession, Funding, PlanData
@@ -75,6 +75,18 @@ def test_every_variant_at_least_twice_and_about_half_clean(corpus: Path) -> None
     layouts = {t["layout"]["name"] for t in truths}
     assert layouts == {"prose", "grid", "table"}
     assert len({t["layout"]["style"]["font"] for t in truths}) >= 3
+
+
+def test_variant_plan_scales_with_count() -> None:
+    import random
+
+    assert plan_variants(1, random.Random(0)) == ["clean"]
+    small = plan_variants(10, random.Random(0))
+    assert small.count("clean") == 5 and len(set(small)) == 6
+    big = plan_variants(100, random.Random(0))
+    assert big.count("clean") == 50
+    assert all(big.count(d) >= 4 for d in DEFECTS)
+    assert plan_variants(40, random.Random(5)) == plan_variants(40, random.Random(5))
 
 
 def test_file_names_describe_the_case(corpus: Path) -> None:
