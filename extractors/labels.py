@@ -94,6 +94,8 @@ class LabelReader:
             return False
         if has_colon:
             return True
+        if re.search(r"[。！!]\s*$", folded):
+            return False  # a sentence ("培训费用由学校承担，…。") is prose, not a form line
         # Schools forget the colon ("实操考场与合作企业共建实训室"): a label that opens an
         # unnumbered line still counts. Numbered lines are section headings (1. 试点证书基本情况).
         if spec.glued and before.strip() == "" and after.strip():

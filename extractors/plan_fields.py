@@ -109,12 +109,12 @@ _ATTACHMENT_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 _POSITIVE_MARK = re.compile(r"[☑√✓✔■☒]|[(（]\s*(?:有|是|已附|已提供)\s*[)）]|[:：]\s*(?:有|是|已附|已提供)")
 _NEGATIVE_MARK = re.compile(
-    r"[□☐]|\[\s*\]|[(（]\s*[)）]|[(（]\s*(?:无|否|未附|未提供)\s*[)）]|[:：]\s*(?:无|否|未附|未提供|暂无)"
+    r"[□☐×✗✘╳]|\[\s*\]|[(（]\s*[)）]|[(（]\s*(?:无|否|未附|未提供)\s*[)）]|[:：]\s*(?:无|否|未附|未提供|暂无)"
 )
 _ITEM_NUMBER_SPLIT = re.compile(
     r"(?=(?:(?<![0-9])[0-9]{1,2}\s*[.、．)](?![0-9])|[(（][0-9]{1,2}[)）]|[①-⑳]))"
 )
-_ITEM_MARK_SPLIT = re.compile(r"(?=[☑√✓✔■□☐☒]\s*[^\s☑√✓✔■□☐☒\[\]()（）])")
+_ITEM_MARK_SPLIT = re.compile(r"(?=[☑√✓✔■□☐☒×✗✘]\s*[^\s☑√✓✔■□☐☒×✗✘\[\]()（）])")
 
 
 @dataclass(frozen=True)
@@ -128,10 +128,28 @@ _PAGE_FOOTER = re.compile(
 )
 
 
+_CJK_CHAR = re.compile(r"[\u3400-\u9fff]")
+
+
+def close_letter_spacing(text: str) -> str:
+    """Undo letter-spacing that aligns labels and titles: "金\t额：" -> "金额：",
+    "2 0 2 2年" -> "2022年". Only a single CJK character (or digit) next to another counts, so
+    real cell gaps between words and numbers stay."""
+    tokens = re.split(r"([ \t\u3000]+)", text)
+    out = [tokens[0]] if tokens else []
+    for index in range(1, len(tokens) - 1, 2):
+        previous, following = tokens[index - 1], tokens[index + 1]
+        spaced_cjk = len(previous) == 1 and _CJK_CHAR.match(previous) and _CJK_CHAR.match(following[:1])
+        spaced_digit = len(previous) == 1 and previous.isdigit() and re.match(r"\d(?:\d|年|$)", following[:2])
+        out.append("" if spaced_cjk or spaced_digit else tokens[index])
+        out.append(following)
+    return "".join(out)
+
+
 def plan_lines(pages: Sequence[PageFacts]) -> list[PlanLine]:
     """The plan pages' lines in reading order, without page numbers (第1页共2页, - 1 -)."""
     return [
-        PlanLine(page.number, line.text)
+        PlanLine(page.number, close_letter_spacing(line.text))
         for page in pages
         if page.kind == "plan"
         for line in page.lines
@@ -141,7 +159,11 @@ def plan_lines(pages: Sequence[PageFacts]) -> list[PlanLine]:
 
 def _is_title(folded: str) -> bool:
     """A plan title is a short line ending in 方案 (a sentence that ends in 方案如下。 is not)."""
-    return _TITLE.search(folded) is not None and len(folded.strip()) <= 45 and ":" not in folded
+    return (
+        _TITLE.search(folded) is not None
+        and len(folded.strip()) <= 45
+        and re.search(r"[:，,。；;]", folded) is None  # titles carry no punctuation
+    )
 
 
 def split_plans(lines: list[PlanLine]) -> list[list[PlanLine]]:
@@ -350,7 +372,7 @@ class PlanExtractor:
         section = _attachment_section(lines)
         for item in section:
             folded = fold_width(item)
-            bare = re.sub(r"[\s☑√✓✔■□☐☒\[\]()（）.、．。0-9:：]", "", folded)
+            bare = re.sub(r"[\s☑√✓✔■□☐☒×✗✘\[\]()（）.、．。0-9:：]", "", folded)
             if not bare or bare in ("无", "暂无", "没有", "无附件"):
                 continue  # a lone number or tick mark, or "附件：无"
             for name, pattern in _ATTACHMENT_KINDS:
@@ -409,7 +431,11 @@ def _join_wrapped_sessions(lines: list[PlanLine], default_year: int | None) -> l
             and not _SESSION_EXCLUDE.search(text)
             and len(text) <= 24
             and _HEADING_NUMBER.match(text) is None
-            and (parse_time_range(text) is not None or re.search(r"\d+\s*(?:人|名)", text))
+            and (
+                parse_time_range(text) is not None
+                or re.search(r"\d+\s*(?:人|名)", text)
+                or re.fullmatch(r"\s*(?:人|名)\s*[。；;]?\s*", text)
+            )
         ):
             joined[-1] = PlanLine(previous.page, previous.text + line.text)
         else:
@@ -421,7 +447,8 @@ def _session_count(text: str) -> int | None:
     match = re.search(r"(\d+)\s*(?:人|名|位)", text)
     if match:
         return int(match.group(1))
-    bare = re.findall(r"(?<![\d:.])(\d{1,4})(?![\d:.])", text)
+    # Called on the text after the time span, so a colon before a number is a label's ("人数：10").
+    bare = re.findall(r"(?<![\d.])(\d{1,4})(?![\d:.])", text)
     return int(bare[0]) if bare else None
 
 
