@@ -41,7 +41,7 @@ PLAN_LABELS: list[LabelSpec] = [
         r"(?:试点|申报|拟申报)?(?:职业技能等级)?证书(?:名称|全称)|(?:试点|申报)证书|证书(?=\s*[:：])",
         anchored=True,
     ),
-    LabelSpec("level", r"(?:证书|申报|试点|考核)?(?:等级|级别)", anchored=True, glued=False),
+    LabelSpec("level", r"(?:证书|申报|试点|考核)?(?:等级|级别)", anchored=True),
     LabelSpec(
         "candidates",
         r"(?:20\d{2}\s*年度?)?(?:拟|计划)?(?:报考|报名|参考|参加考核|考核|申报|考试)(?:学生)?人数"
@@ -140,7 +140,8 @@ def close_letter_spacing(text: str) -> str:
     for index in range(1, len(tokens) - 1, 2):
         previous, following = tokens[index - 1], tokens[index + 1]
         spaced_cjk = len(previous) == 1 and _CJK_CHAR.match(previous) and _CJK_CHAR.match(following[:1])
-        spaced_digit = len(previous) == 1 and previous.isdigit() and re.match(r"\d(?:\d|年|$)", following[:2])
+        # "2 0 2 2年" and "学院2 0 2 2年", but never a table's row number before its date.
+        spaced_digit = re.search(r"(?:^|\D)\d$", previous) and re.match(r"\d(?:年|$)", following)
         out.append("" if spaced_cjk or spaced_digit else tokens[index])
         out.append(following)
     return "".join(out)
@@ -385,15 +386,21 @@ class PlanExtractor:
                 break
 
     def _read_fee(self, data: PlanData, lines: list[PlanLine]) -> list[FeeStatement]:
-        """Lines are joined without separators because the declaration often wraps; pages are
-        read one by one so each statement keeps its page."""
-        matches = []
-        statements: list[FeeStatement] = []
-        for page in sorted({line.page for line in lines}):
-            text = "".join(line.text for line in lines if line.page == page)
-            for match in find_fee_statements(text):
-                matches.append(match)
-                statements.append(FeeStatement(page=page, text=match.text, polarity=match.polarity))
+        """The plan's lines are joined without separators, across pages too, because the
+        declaration often wraps (even over a page break); each statement keeps the page its
+        first character is on."""
+        text = ""
+        page_starts: list[tuple[int, int]] = []
+        folded_length = 0  # statement offsets count in the detector's folded, space-free text
+        for line in lines:
+            page_starts.append((folded_length, line.page))
+            folded_length += len(re.sub(r"\s+", "", matching_text(line.text)))
+            text += line.text
+        matches = find_fee_statements(text)
+        statements = []
+        for match in matches:
+            page = next((p for start, p in reversed(page_starts) if start <= match.start), lines[0].page)
+            statements.append(FeeStatement(page=page, text=match.text, polarity=match.polarity))
         data.funding.no_student_fee_declared = no_student_fee_declared(matches)
         return statements
 
