@@ -39,7 +39,6 @@ from schemas.round_config import RoundConfig
 
 # Processing error codes that mean the file could not be read at all; each becomes a finding
 # when the checks did not already report it, so an unreadable file always reaches a reviewer.
-UNREADABLE_CODES = frozenset({"file.empty", "file.unreadable", "file.encrypted", "file.unsupported_format"})
 
 
 @dataclass(frozen=True)
@@ -277,24 +276,6 @@ def _document_data(result: DocumentResult) -> dict[str, Any] | None:
     return None
 
 
-def _findings_with_unreadable(result: DocumentResult) -> list[Finding]:
-    findings = list(result.findings)
-    reported = {f.rule for f in findings}
-    for error in result.errors:
-        if error.code in UNREADABLE_CODES and error.code not in reported:
-            findings.append(
-                Finding(
-                    rule=error.code,
-                    severity=Severity.ERROR,
-                    message=error.message,
-                    document=result.source,
-                    page=error.page,
-                )
-            )
-            reported.add(error.code)
-    return findings
-
-
 def compare_findings(
     old: Sequence[FindingRow], new: Sequence[FindingRow]
 ) -> tuple[list[FindingRow], list[tuple[FindingRow, FindingRow]], list[FindingRow]]:
@@ -404,8 +385,7 @@ def save_document(
             )
         )
     new_rows = [
-        _finding_row(finding, run=run, document=document, source=result.source)
-        for finding in _findings_with_unreadable(result)
+        _finding_row(finding, run=run, document=document, source=result.source) for finding in result.findings
     ]
     session.add_all(new_rows)
     session.flush()

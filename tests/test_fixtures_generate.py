@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import cast
 
 import pdfplumber
 import pytest
 from pypdf import PdfReader
+from pypdf.generic import DictionaryObject
 
 from fixtures.expected import expected_rules
 from fixtures.generate import DEFECTS, generate, main, plan_variants, variant_slug
@@ -130,7 +132,8 @@ def test_font_is_embedded_truetype(corpus: Path) -> None:
         reader = PdfReader(pdf)
         embedded = 0
         for page in reader.pages:
-            fonts = page["/Resources"]["/Font"]
+            resources = cast(DictionaryObject, page["/Resources"])
+            fonts = cast(DictionaryObject, resources["/Font"])
             for ref in fonts.values():
                 font = ref.get_object()
                 descriptor = font.get("/FontDescriptor")
@@ -230,9 +233,9 @@ def test_expected_rules_are_computed_from_data() -> None:
         exam_period=ExamPeriod(start=dt.date(2022, 10, 1), end=dt.date(2022, 11, 30)),
         sessions=[ExamSession(date=dt.date(2022, 10, 15), start="09:00", end="11:00", count=50)],
         funding=Funding(exam_fee_source="学校专项经费", no_student_fee_declared=True),
-        teachers={"certified": "5名"},  # type: ignore[arg-type]
-        facilities={"written": "3间"},  # type: ignore[arg-type]
-        agreement={"present": True, "pages": [3]},  # type: ignore[arg-type]
+        teachers={"certified": "5名"},
+        facilities={"written": "3间"},
+        agreement={"present": True, "pages": [3]},
     )
     assert expected_rules(good, config, 1) == []
     late = good.model_copy(deep=True)

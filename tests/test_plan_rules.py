@@ -36,7 +36,7 @@ def clean_plan() -> PlanData:
 
 
 def rules_for(data: PlanData, config: RoundConfig, **facts: object) -> set[str]:
-    plan = PlanFacts(data=data, plan_pages=[1, 2], **facts)  # type: ignore[arg-type]
+    plan = PlanFacts(data=data, plan_pages=[1, 2], **facts)
     return {finding.rule for finding in run_rules("plan", plan, config)}
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import Engine, func, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from checks import check_document
 from review.archive import RawArchive
 from review.db import alembic_config, make_engine, migrate
 from review.export_json import build_export, write_export
@@ -512,22 +513,22 @@ def test_document_pages_fields_and_errors_are_stored(session: Session, archive: 
     assert len(fields) == 34
 
 
-def test_unreadable_file_error_becomes_a_finding(session: Session, archive: RawArchive, run: Run) -> None:
+def test_unreadable_file_is_stored_with_its_error_and_finding(
+    session: Session, archive: RawArchive, run: Run
+) -> None:
     content = b"\x00encrypted"
     result = DocumentResult(
         source="upload/加密.pdf",
         sha256=hashlib.sha256(content).hexdigest(),
         kind="other",
         status="failed",
-        errors=[
-            ProcessingError(component="pdf", code="file.encrypted", message="文件已加密，请提交未加密的PDF")
-        ],
+        errors=[ProcessingError(component="pdf", code="file.encrypted", message="PDF设置了打开密码")],
     )
+    result.findings = check_document(result, load_round_config())  # findings come from the checks
     outcome = ingest(session, archive, run, content, result, school=GAOZHI, certificate=None)
     rows = session.scalars(select(FindingRow).where(FindingRow.document_id == outcome.document_id)).all()
-    assert [(r.rule, r.severity, r.message) for r in rows] == [
-        ("file.encrypted", "error", "文件已加密，请提交未加密的PDF")
-    ]
+    assert [(r.rule, r.severity) for r in rows] == [("file.encrypted", "error")]
+    assert rows[0].message.startswith("PDF设置了打开密码") and "取消密码" in rows[0].message
     assert session.scalar(select(func.count()).select_from(ProcessingErrorRow)) == 1
 
 
