@@ -70,6 +70,14 @@ def _sentences(text: str) -> list[tuple[int, str]]:
     return pieces
 
 
+def _clause(sentence: str, position: int) -> str:
+    """The evidence a reviewer reads: the clause holding the statement, from the last comma
+    or colon before it to the sentence end, at most 80 characters."""
+    starts = [sentence.rfind(mark, 0, position) for mark in "，,：:、"]
+    start = max(starts) + 1 if max(starts) >= 0 else 0
+    return sentence[start:].strip()[:80]
+
+
 def _is_negated(sentence: str, position: int) -> bool:
     before = sentence[max(0, position - 8) : position]
     return re.search(_NEGATOR + r"$", before) is not None
@@ -91,12 +99,15 @@ def find_fee_statements(text: str) -> list[FeeStatementMatch]:
                     continue
                 if any(a.start() <= match.start() < a.end() for a in affirmed):
                     continue
+                # Two patterns often match one clause (由学生自行承担 / 学生自行承担): keep one.
+                if any(c.start() < match.end() and match.start() < c.end() for c in contradictions):
+                    continue
                 contradictions.append(match)
         for match in affirmed:
             doubled = _DOUBLE_NEGATION.search(sentence[: match.start()]) is not None
             statements.append(
                 FeeStatementMatch(
-                    text=sentence.strip(),
+                    text=_clause(sentence, match.start()),
                     polarity="negated" if doubled else "affirmative",
                     start=offset + match.start(),
                     end=offset + match.end(),
@@ -105,7 +116,7 @@ def find_fee_statements(text: str) -> list[FeeStatementMatch]:
         for match in contradictions:
             statements.append(
                 FeeStatementMatch(
-                    text=sentence.strip(),
+                    text=_clause(sentence, match.start()),
                     polarity="contradiction",
                     start=offset + match.start(),
                     end=offset + match.end(),

@@ -8,12 +8,11 @@ deterministic order, so two exports of the same database are byte-identical.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from review.files import write_atomically
 from review.models import Document, FindingRow
 from review.queries import all_documents, finding_sort_key, open_school_findings, school_infos
 from schemas.annex1 import Annex1Data
@@ -86,13 +85,6 @@ def write_export(session: Session, config: RoundConfig, path: Path) -> ExportFil
     sees half an export."""
     export = build_export(session, config)
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(render_export(export))
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
+    text = render_export(export)
+    write_atomically(path, lambda target: target.write_text(text, encoding="utf-8"))
     return export

@@ -9,8 +9,6 @@ replaced, and the status of every received file, so nothing received goes unseen
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,6 +22,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from checks import REGISTRY
+from review.files import write_atomically
 from review.models import Document, FindingChange, FindingRow
 from review.queries import (
     UNKNOWN_SCHOOL_LABEL,
@@ -77,40 +77,6 @@ THIN = Side(style="thin", color="FFBFBFBF")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 TOP = Alignment(vertical="top")
 TOP_WRAP = Alignment(vertical="top", wrap_text=True)
-
-# Rule descriptions from the catalogue (design.md section 4), for the summary sheet; a rule
-# not listed here is described by its first message.
-RULE_DESCRIPTIONS: dict[str, str] = {
-    "plan.no_fee_declaration": "经费保障未注明不向学生收取任何培训、考核费用",
-    "plan.field_missing": "试点方案必填项为空",
-    "plan.level_invalid": "证书等级不是初级/中级/高级",
-    "plan.unknown_certificate": "证书不在本轮证书目录中",
-    "plan.sessions_sum": "各场次人数之和与报考人数不符",
-    "plan.exam_outside_year": "考核日期不在本年度内",
-    "plan.session_outside_period": "考核场次不在申报的考核时间段内",
-    "plan.multiple_certificates": "一个PDF包含多个证书的方案",
-    "plan.agreement_missing": "PDF中缺少试点合作协议",
-    "plan.seal_missing": "试点方案未加盖学校公章",
-    "agreement.seal_missing": "合作协议未加盖学校公章",
-    "plan.seal_mismatch": "试点方案公章与学校名称不符",
-    "annex1.seal_mismatch": "附件1公章与学校名称不符",
-    "agreement.signature_missing": "合作协议缺少签字",
-    "annex1.signature_missing": "附件1缺少主管领导签字",
-    "annex1.seal_missing": "附件1未加盖学校公章",
-    "annex1.batch_invalid": "试点批次不是有效批次",
-    "annex1.totals_mismatch": "合计行与各行之和不符",
-    "annex1.fee_overpaid": "已缴费用超过应缴费用",
-    "school.annex1_missing": "已提交方案但缺少附件1",
-    "school.application_without_plan": "新申报证书缺少试点方案PDF",
-    "school.plan_without_application": "方案中的证书不在附件1新申报中",
-    "school.plan_mismatch": "方案等级或人数与附件1不一致",
-    "school.late_submission": "材料在截止时间之后收到",
-    "file.empty": "文件为空",
-    "file.unreadable": "文件无法读取",
-    "file.encrypted": "文件已加密",
-    "file.unsupported_format": "文件格式不受支持",
-    "file.ocr_low_confidence": "文字识别置信度低，需人工核对",
-}
 
 
 @dataclass(frozen=True)
@@ -288,7 +254,7 @@ def _summary_sheet(
             row,
             [
                 rule,
-                RULE_DESCRIPTIONS.get(rule, first_message[rule]),
+                REGISTRY[rule].description if rule in REGISTRY else first_message[rule],
                 SEVERITY_LABELS.get(severity, severity),
                 count,
             ],
@@ -474,15 +440,7 @@ def write_exception_report(session: Session, config: RoundConfig, path: Path) ->
     _landscape(files_sheet)
 
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".xlsx", dir=path.parent)
-    os.close(fd)
-    try:
-        workbook.save(tmp_name)
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
+    write_atomically(path, workbook.save, suffix=".xlsx")
 
     return ReportSummary(
         path=path,
