@@ -15,21 +15,15 @@ from sqlalchemy.orm import Session
 from review.files import write_atomically
 from review.models import Document, FindingRow
 from review.queries import all_documents, finding_sort_key, open_school_findings, school_infos
+from review.store import finding_from_row
 from schemas.annex1 import Annex1Data
 from schemas.export import ExportDocument, ExportFile, ExportFinding, ExportSchool
-from schemas.finding import Severity
 from schemas.plan import PlanData
 from schemas.round_config import RoundConfig
 
 
 def _export_finding(row: FindingRow) -> ExportFinding:
-    return ExportFinding(
-        rule=row.rule,
-        severity=Severity(row.severity),
-        message=row.message,
-        page=row.page,
-        evidence=row.evidence,
-    )
+    return ExportFinding.model_validate(finding_from_row(row).model_dump(exclude={"document"}))
 
 
 def _export_data(document: Document) -> PlanData | Annex1Data | None:
