@@ -220,8 +220,9 @@ class PlanExtractor:
         self._read_attachments(data, first)
         statements = self._read_fee(data, first)
         data.agreement = self._read_agreement(pages)
-        certificates = []
-        for plan in plans:
+        # The first plan's certificate is already read; only further plans need reading.
+        certificates = [data.certificate] if data.certificate else []
+        for plan in plans[1:]:
             name = self._certificate_of(plan)
             if name and name not in certificates:
                 certificates.append(name)

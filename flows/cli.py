@@ -16,11 +16,13 @@ import argparse
 import logging
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from pydantic import ValidationError
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from extractors.errors import ConfigurationError, ExternalToolError, PilotIntakeError
 from flows.settings import Settings
@@ -91,14 +93,21 @@ def command_process(args: argparse.Namespace) -> int:
     return EXIT_UNREADABLE_FILES if summary.files_unreadable else EXIT_OK
 
 
-def command_report_to(settings: Settings, path: Path) -> None:
+@contextmanager
+def _review_session(settings: Settings) -> Iterator[Session]:
+    """A session on the migrated review database, for the commands that only read it."""
     from review.db import make_engine, migrate, session_factory
-    from review.report_xlsx import write_exception_report
 
     engine = make_engine(settings.db_url)
     migrate(engine)
-    path.parent.mkdir(parents=True, exist_ok=True)
     with session_factory(engine)() as session:
+        yield session
+
+
+def command_report_to(settings: Settings, path: Path) -> None:
+    from review.report_xlsx import write_exception_report
+
+    with _review_session(settings) as session:
         write_exception_report(session, _round(settings), path)
     print(f"问题清单已写入：{path}")
 
@@ -109,15 +118,11 @@ def command_report(args: argparse.Namespace) -> int:
 
 
 def command_export(args: argparse.Namespace) -> int:
-    from review.db import make_engine, migrate, session_factory
     from review.export_json import write_export
 
     settings = _settings(args)
-    engine = make_engine(settings.db_url)
-    migrate(engine)
     path = Path(args.json)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with session_factory(engine)() as session:
+    with _review_session(settings) as session:
         export = write_export(session, _round(settings), path)
     print(f"已导出 {len(export.documents)} 份文件、{len(export.schools)} 所学校：{path}")
     return EXIT_OK

@@ -20,6 +20,7 @@ from prefect.context import TaskRunContext
 from prefect.futures import as_completed
 from prefect.states import State
 from pydantic import BaseModel
+from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from tqdm import tqdm
@@ -27,6 +28,7 @@ from tqdm import tqdm
 from checks import check_document
 from extractors.errors import TransientError
 from extractors.plan_document import EXTRACTOR_VERSION, extract_plan_document, plan_extractor_for
+from extractors.plan_fields import PlanExtractor
 from extractors.schools import school_in_text
 from flows.settings import Settings
 from review.archive import RawArchive
@@ -72,6 +74,12 @@ def _round(round_file: str | None) -> RoundConfig:
     return load_round_config(Path(round_file) if round_file else None)
 
 
+@cache
+def _extractor(round_file: str | None) -> PlanExtractor:
+    """Built once per round: it compiles every label pattern."""
+    return plan_extractor_for(_round(round_file))
+
+
 @task(
     name="extract-document",
     cache_key_fn=_extraction_cache_key,
@@ -81,10 +89,9 @@ def _round(round_file: str | None) -> RoundConfig:
     retry_condition_fn=_retry_only_transient,
 )
 def extract_task(sha256: str, source: str, archive_path: str, round_file: str | None) -> DocumentResult:
-    config = _round(round_file)
     content = Path(archive_path).read_bytes()
     try:
-        return extract_plan_document(content, source=source, extractor=plan_extractor_for(config))
+        return extract_plan_document(content, source=source, extractor=_extractor(round_file))
     except TransientError:
         raise
     except Exception as error:  # a bug must cost one document, not the batch
@@ -115,9 +122,10 @@ def list_upload_files(folder: Path) -> list[Path]:
 @flow(name="process-upload-folder", log_prints=False)
 def process_upload_folder(folder: str, settings: Settings) -> RunSummary:
     logger = get_run_logger()
-    config = _round(str(settings.round_file) if settings.round_file else None)
+    round_file = str(settings.round_file) if settings.round_file else None
+    config = _round(round_file)
     root = Path(folder)
-    migrate(make_engine(settings.db_url))
+    migrate(_engine(settings.db_url))
     sessions = _sessions(settings.db_url)
     archive = RawArchive(settings.archive_dir)
     files = list_upload_files(root)
@@ -154,7 +162,6 @@ def process_upload_folder(folder: str, settings: Settings) -> RunSummary:
         summary.documents_unchanged,
     )
 
-    round_file = str(settings.round_file) if settings.round_file else None
     futures = [
         extract_task.submit(sha256, source, archive_path, round_file)
         for sha256, (source, archive_path) in pending.items()
@@ -184,8 +191,13 @@ def process_upload_folder(folder: str, settings: Settings) -> RunSummary:
 
 
 @cache
+def _engine(db_url: str) -> Engine:
+    return make_engine(db_url)
+
+
+@cache
 def _sessions(db_url: str) -> sessionmaker[Session]:
-    return session_factory(make_engine(db_url))
+    return session_factory(_engine(db_url))
 
 
 @task(
