@@ -1,7 +1,9 @@
 """``file.*`` rules: a file that cannot be read becomes a finding that says what to resend.
 
 The reader records why a file failed as a ProcessingError whose code is the rule id; these
-rules turn each into the reviewer's finding, with the remedy the school must follow.
+rules turn each into the reviewer's finding, with the remedy the school must follow. What to
+resend depends on what the file was meant to be: a plan is one merged PDF, Attachment 1 a
+spreadsheet or a scan of the signed, stamped paper.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from checks.registry import RuleHit, rule
-from schemas.document import ProcessingError
+from schemas.document import DocumentKind, DocumentResult
 from schemas.finding import Severity
 from schemas.round_config import RoundConfig
 
@@ -20,12 +22,28 @@ REMEDIES: dict[str, str] = {
     "file.unsupported_format": "文件格式不受支持：试点工作方案与合作协议请合并为一个PDF提交。",
 }
 
+# The unsupported-format remedy names the format the school must use, which depends on the kind.
+UNSUPPORTED_BY_KIND: dict[DocumentKind, str] = {
+    "plan": REMEDIES["file.unsupported_format"],
+    "annex1": (
+        "文件格式不受支持：附件1统计表请以Excel（.xlsx/.xls）或Word（.docx）格式发送，"
+        "并附签字盖章纸质件的扫描件（PDF或JPG），请学校重新发送。"
+    ),
+    "other": "文件格式不受支持，请学校以PDF、Excel（.xlsx）或Word（.docx）格式重新提交。",
+}
+
+
+def remedy(rule_id: str, kind: DocumentKind) -> str:
+    if rule_id == "file.unsupported_format":
+        return UNSUPPORTED_BY_KIND[kind]
+    return REMEDIES[rule_id]
+
 
 def _file_rule(rule_id: str) -> None:
-    def check(errors: list[ProcessingError], config: RoundConfig) -> Iterator[RuleHit]:
-        for error in errors:
+    def check(result: DocumentResult, config: RoundConfig) -> Iterator[RuleHit]:
+        for error in result.errors:
             if error.code == rule_id:
-                yield RuleHit(message=f"{error.message}。{REMEDIES[rule_id]}", page=error.page)
+                yield RuleHit(message=f"{error.message}。{remedy(rule_id, result.kind)}", page=error.page)
 
     rule(rule_id, Severity.ERROR, REMEDIES[rule_id], "file")(check)
 

@@ -19,9 +19,13 @@ Subject = Literal["plan", "file", "annex1", "school"]
 
 @dataclass(frozen=True)
 class RuleHit:
+    """One rule break. ``document`` names the file it concerns when the rule looks at several
+    (the school-level rules); otherwise the document being checked is meant."""
+
     message: str
     page: int | None = None
     evidence: str | None = None
+    document: str | None = None
 
 
 RuleFunction = Callable[[Any, RoundConfig], Iterable[RuleHit]]
@@ -67,7 +71,7 @@ def run_rules(
                     rule=entry.id,
                     severity=entry.severity,
                     message=hit.message,
-                    document=document,
+                    document=hit.document or document,
                     page=hit.page,
                     evidence=hit.evidence,
                 )

@@ -46,6 +46,10 @@ DOCUMENT_STATUSES = ("ok", "partial", "failed")
 SEVERITIES = ("error", "warning")
 FINDING_STATUSES = ("open", "resolved")
 CHANGE_KINDS = ("resolved", "still_open", "new")
+# claimed: a run is archiving it; archived: raw bytes and attachments committed, not yet marked
+# done at the source; done: marked at the source too; duplicate: same Message-ID as a message
+# already archived (a second delivery), kept but not unpacked again.
+MESSAGE_STATUSES = ("claimed", "archived", "done", "duplicate")
 
 
 def utcnow() -> dt.datetime:
@@ -96,6 +100,9 @@ class Run(Base):
     config_name: Mapped[str] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(20), default="running")
     counts: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+    # Which process runs it ("host:pid"): a message claimed by a run whose process is gone is
+    # taken over by the next run instead of waiting for a timeout.
+    owner: Mapped[str | None] = mapped_column(String(300))
 
 
 class ReceivedFile(Base):
@@ -114,9 +121,49 @@ class ReceivedFile(Base):
     received_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"), index=True)
 
+    # The e-mail the file came in (None for the upload folder and for the message file itself).
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"), index=True)
+
     run: Mapped[Run] = relationship()
+    message: Mapped[MailMessage | None] = relationship()
 
     __table_args__ = (UniqueConstraint("sha256", "source"),)
+
+
+class MailMessage(Base):
+    """One e-mail from an inbox, tracked so that it is archived exactly once.
+
+    ``key`` is the message's identity in its source (IMAP: UIDVALIDITY + UID; folder: its
+    path), ``message_id`` the Message-ID header that recognises a second delivery. A run
+    claims a row before archiving; the message is marked done at the source only after its
+    raw bytes and attachments are committed, so a crash in between means it is picked up
+    again, never lost and never doubled."""
+
+    __tablename__ = "messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(1000), unique=True)
+    name: Mapped[str] = mapped_column(Text)
+    uidvalidity: Mapped[int | None] = mapped_column(BigInteger)
+    uid: Mapped[int | None] = mapped_column(BigInteger)
+    message_id: Mapped[str | None] = mapped_column(String(1000), index=True)
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    sender: Mapped[str | None] = mapped_column(Text)
+    subject: Mapped[str | None] = mapped_column(Text)
+    received_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("schools.id"), index=True)
+    school_evidence: Mapped[str | None] = mapped_column(Text)
+    attachment_count: Mapped[int] = mapped_column(Integer, default=0)
+    problems: Mapped[list[str]] = mapped_column(JsonType, default=list)
+    status: Mapped[str] = mapped_column(String(10), default="claimed")
+    claimed_by_run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"), index=True)
+    claimed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    done_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+    school: Mapped[School | None] = relationship()
+    claimed_by: Mapped[Run] = relationship()
+
+    __table_args__ = (CheckConstraint(_in("status", MESSAGE_STATUSES), name="status"),)
 
 
 class Document(Base):

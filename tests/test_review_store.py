@@ -70,6 +70,7 @@ TABLES = {
     "findings",
     "finding_changes",
     "processing_errors",
+    "messages",
 }
 
 

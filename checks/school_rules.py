@@ -1,0 +1,138 @@
+"""``school.*`` rules: a school's Attachment 1 rows cross-checked against its uploaded plans.
+
+Pure functions on ``SchoolFacts`` (gathered by the flow from the current version of every
+document of one school). Certificates are compared by their canonical name, so a plan that
+writes 建筑信息模型(BIM) matches an Attachment 1 row that writes 建筑信息模型（BIM）.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from checks.registry import RuleHit, rule
+from extractors.normalize import match_key
+from schemas.annex1 import NewApplicationRow
+from schemas.finding import Severity
+from schemas.round_config import RoundConfig
+from schemas.school import PlanSummary, SchoolFacts
+
+
+def certificate_key(name: str | None, config: RoundConfig) -> str:
+    """One comparison key for every way the round's certificate list lets a name be written."""
+    if not name:
+        return ""
+    key = match_key(name)
+    for entry in config.certificates:
+        if key == match_key(entry.name) or key in {match_key(alias) for alias in entry.aliases}:
+            return match_key(entry.name)
+    return key
+
+
+def _rows_by_certificate(facts: SchoolFacts, config: RoundConfig) -> dict[str, list[NewApplicationRow]]:
+    data = facts.annex1_data
+    rows: dict[str, list[NewApplicationRow]] = {}
+    for row in data.new if data is not None else []:
+        rows.setdefault(certificate_key(row.certificate, config), []).append(row)
+    return rows
+
+
+def _plans_by_certificate(facts: SchoolFacts, config: RoundConfig) -> dict[str, list[PlanSummary]]:
+    plans: dict[str, list[PlanSummary]] = {}
+    for plan in facts.plans:
+        plans.setdefault(certificate_key(plan.certificate, config), []).append(plan)
+    return plans
+
+
+@rule("school.annex1_missing", Severity.ERROR, "已上传试点方案但未报送附件1统计表", "school")
+def annex1_missing(facts: SchoolFacts, config: RoundConfig) -> Iterator[RuleHit]:
+    if facts.plans and not facts.annex1:
+        names = "、".join(sorted({p.certificate or p.source for p in facts.plans}))
+        yield RuleHit(
+            message=(
+                f"{facts.school}已上传{len(facts.plans)}份试点方案（{names}），但未收到附件1院校试点信息统计表，"
+                "请学校将签字盖章的统计表发送至试点办公室邮箱。"
+            ),
+            evidence=names,
+        )
+
+
+@rule("school.application_without_plan", Severity.ERROR, "附件1新申报的证书没有对应的试点方案", "school")
+def application_without_plan(facts: SchoolFacts, config: RoundConfig) -> Iterator[RuleHit]:
+    plans = _plans_by_certificate(facts, config)
+    for key, rows in _rows_by_certificate(facts, config).items():
+        if key and key not in plans:
+            row = rows[0]
+            yield RuleHit(
+                message=(
+                    f"附件1新申报“{row.certificate}”{row.level or ''}证书，但未收到该证书的试点工作方案和合作协议，"
+                    "请学校上传该证书的方案与协议合并PDF。"
+                ),
+                evidence=row.certificate,
+            )
+
+
+@rule("school.plan_without_application", Severity.ERROR, "试点方案的证书不在附件1新申报中", "school")
+def plan_without_application(facts: SchoolFacts, config: RoundConfig) -> Iterator[RuleHit]:
+    if facts.annex1_data is None:
+        return  # nothing to compare with; school.annex1_missing speaks when no table came at all
+    rows = _rows_by_certificate(facts, config)
+    for key, plans in _plans_by_certificate(facts, config).items():
+        if key and key not in rows:
+            for plan in plans:
+                yield RuleHit(
+                    message=(
+                        f"试点方案的证书“{plan.certificate}”不在附件1统计表的新申报证书中，"
+                        "请学校核对：补报附件1或撤回该方案。"
+                    ),
+                    evidence=plan.certificate,
+                    document=plan.source,
+                )
+
+
+@rule("school.plan_mismatch", Severity.ERROR, "试点方案的等级或报考人数与附件1不一致", "school")
+def plan_mismatch(facts: SchoolFacts, config: RoundConfig) -> Iterator[RuleHit]:
+    rows = _rows_by_certificate(facts, config)
+    for key, plans in _plans_by_certificate(facts, config).items():
+        candidates_rows = rows.get(key)
+        if not key or not candidates_rows:
+            continue
+        for plan in plans:
+            if any(_agrees(plan, row) for row in candidates_rows):
+                continue
+            row = candidates_rows[0]
+            differences = []
+            if plan.level and row.level and plan.level != row.level:
+                differences.append(f"等级：方案为{plan.level}，附件1为{row.level}")
+            if plan.candidates is not None and row.scale is not None and plan.candidates != row.scale:
+                differences.append(f"人数：方案报考{plan.candidates}人，附件1申报{row.scale}人")
+            if not differences:
+                continue
+            detail = "；".join(differences)
+            yield RuleHit(
+                message=f"“{plan.certificate}”试点方案与附件1统计表不一致（{detail}），请学校核对后更正。",
+                evidence=detail,
+                document=plan.source,
+            )
+
+
+def _agrees(plan: PlanSummary, row: NewApplicationRow) -> bool:
+    """Unknown values never disagree: a missing field is plan.field_missing's business."""
+    level_ok = not plan.level or not row.level or plan.level == row.level
+    count_ok = plan.candidates is None or row.scale is None or plan.candidates == row.scale
+    return level_ok and count_ok
+
+
+@rule("school.late_submission", Severity.WARNING, "材料在截止时间之后收到", "school")
+def late_submission(facts: SchoolFacts, config: RoundConfig) -> Iterator[RuleHit]:
+    deadline = config.deadline
+    for receipt in sorted(facts.receipts, key=lambda r: (r.received_at, r.source)):
+        if receipt.received_at > deadline:
+            local = receipt.received_at.astimezone(deadline.tzinfo)
+            yield RuleHit(
+                message=(
+                    f"“{receipt.source}”于{local:%Y年%m月%d日 %H:%M}收到，"
+                    f"晚于截止时间{deadline:%Y年%m月%d日 %H:%M}，请确认是否受理。"
+                ),
+                evidence=f"{local:%Y-%m-%d %H:%M}",
+                document=receipt.source,
+            )

@@ -1,0 +1,56 @@
+"""What the school-level rules see of one school: its current Attachment 1 and plans.
+
+The ``school.*`` rules cross-check documents against each other, so they cannot run on one
+file; the flow gathers this bundle from the review database after every run and the checks
+decide on it alone (no database in ``checks/``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import Field
+
+from schemas.annex1 import Annex1Data
+from schemas.common import StrictModel
+
+
+class PlanSummary(StrictModel):
+    """The fields of a current plan that Attachment 1 must agree with."""
+
+    source: str
+    certificate: str | None = None
+    level: str | None = None
+    candidates: int | None = None
+
+
+class Annex1Summary(StrictModel):
+    """A current Attachment 1 document; ``data`` is None when it could not be read yet (a scan
+    waiting for OCR, a file in the wrong format): it arrived, but its rows are unknown."""
+
+    source: str
+    data: Annex1Data | None = None
+
+
+class Receipt(StrictModel):
+    """A file as the school sent it, with the time the office received it."""
+
+    source: str
+    received_at: dt.datetime
+
+
+class SchoolFacts(StrictModel):
+    school: str
+    known: bool = True
+    annex1: list[Annex1Summary] = Field(default_factory=list)
+    plans: list[PlanSummary] = Field(default_factory=list)
+    # Only receipts with a trustworthy receipt time (e-mail); see the late-submission rule.
+    receipts: list[Receipt] = Field(default_factory=list)
+
+    @property
+    def annex1_data(self) -> Annex1Data | None:
+        """The newest readable Attachment 1 (the last in the list that has data)."""
+        for summary in reversed(self.annex1):
+            if summary.data is not None:
+                return summary.data
+        return None
