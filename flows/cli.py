@@ -15,10 +15,12 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
@@ -69,28 +71,90 @@ def _round(settings: Settings) -> RoundConfig:
     return load_round_config(path)
 
 
-def command_process(args: argparse.Namespace) -> int:
-    folder = Path(args.folder)
-    if not folder.is_dir():
+def _sources(args: argparse.Namespace) -> tuple[str | None, str | None]:
+    """The upload folder and the inbox spec of a ``process`` or ``serve`` command, checked."""
+    folder = getattr(args, "folder", None) or getattr(args, "uploads", None)
+    inbox = args.inbox or os.environ.get("PILOT_INTAKE_INBOX")
+    if not folder and not inbox:
+        raise ConfigurationError(
+            "没有指定输入：请给出上传目录，或用 --inbox 指定收件箱（或设置 PILOT_INTAKE_INBOX）"
+        )
+    if folder and not Path(folder).is_dir():
         raise InputFolderError(f"上传目录不存在或不是目录：{folder}")
-    settings = _settings(args)
-    _round(settings)  # fail on a bad round file before Prefect starts
+    if inbox and not inbox.startswith("imap") and not Path(inbox).is_dir():
+        raise InputFolderError(f"收件箱目录不存在或不是目录：{inbox}")
+    return folder, inbox
+
+
+def _prepare_prefect(settings: Settings) -> None:
     # The extraction cache (Prefect task results keyed by content hash) lives beside the
     # archive unless the operator configured Prefect's storage; set before Prefect loads.
     os.environ.setdefault("PREFECT_LOCAL_STORAGE_PATH", str(settings.cache_dir.resolve()))
-    from flows.process import process_upload_folder
 
-    summary = process_upload_folder(str(folder), settings)
+
+def command_process(args: argparse.Namespace) -> int:
+    folder, inbox = _sources(args)
+    settings = _settings(args)
+    _round(settings)  # fail on a bad round file before Prefect starts
+    _prepare_prefect(settings)
+    from flows.process import intake
+
+    summary = intake(settings, uploads=folder, inbox=inbox)
+    mail = f"新邮件 {summary.messages_new} 封，" if inbox else ""
     print(
-        f"处理完成：收到文件 {summary.files_received} 个，新处理 {summary.documents_new} 份，"
+        f"处理完成：{mail}收到文件 {summary.files_received} 个，新处理 {summary.documents_new} 份，"
         f"未变化 {summary.documents_unchanged} 份，替换旧版本 {summary.documents_superseded} 份，"
-        f"无法读取 {summary.files_unreadable} 份；错误 {summary.findings_error} 条，警告 {summary.findings_warning} 条"
+        f"无法读取 {summary.files_unreadable} 份；错误 {summary.findings_error} 条，警告 {summary.findings_warning} 条，"
+        f"学校层面问题 {summary.school_findings_open} 条"
     )
     if args.report:
-        command_report_to(settings, Path(args.report))
+        command_report_to(settings, Path(args.report), authority=None)
     if summary.internal_errors:
         return EXIT_INTERNAL
     return EXIT_UNREADABLE_FILES if summary.files_unreadable else EXIT_OK
+
+
+_INTERVAL = re.compile(r"^(\d+)\s*([smhd]?)$")
+_UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_interval(text: str) -> int:
+    """``10m``, ``30s``, ``1h``, ``600`` -> seconds."""
+    found = _INTERVAL.match(text.strip().lower())
+    if not found or int(found.group(1)) == 0:
+        raise ConfigurationError(f"无法识别的时间间隔：{text}（示例：10m、30s、1h）")
+    return int(found.group(1)) * _UNIT_SECONDS[found.group(2)]
+
+
+def command_serve(args: argparse.Namespace) -> int:
+    folder, inbox = _sources(args)
+    settings = _settings(args)
+    _round(settings)
+    seconds = parse_interval(args.every)
+    _prepare_prefect(settings)
+    parameters = {
+        "settings": settings.model_dump(mode="json"),
+        "uploads": str(Path(folder).resolve()) if folder else None,
+        "inbox": inbox if inbox is None or inbox.startswith("imap") else str(Path(inbox).resolve()),
+    }
+    if os.environ.get("PREFECT_API_URL"):
+        return _serve(parameters, seconds)
+    from flows.local_server import local_prefect_server
+
+    home = Path(os.environ.get("PILOT_INTAKE_PREFECT_HOME", str(settings.cache_dir.parent / "prefect")))
+    with local_prefect_server(home, home / "server.log") as api_url:
+        os.environ["PREFECT_API_URL"] = api_url
+        print(f"已启动本地Prefect服务器：{api_url}（日志：{home / 'server.log'}）", flush=True)
+        return _serve(parameters, seconds)
+
+
+def _serve(parameters: dict[str, Any], seconds: int) -> int:
+    from flows.process import intake
+
+    print(f"定时接收已启动：每 {seconds} 秒检查一次收件箱和上传目录（Ctrl+C 停止）", flush=True)
+    # limit=1: a run that outlasts the interval is not overtaken by the next one.
+    intake.serve(name="pilot-intake-scheduled", interval=seconds, parameters=parameters, limit=1)
+    return EXIT_OK
 
 
 @contextmanager
@@ -104,16 +168,16 @@ def _review_session(settings: Settings) -> Iterator[Session]:
         yield session
 
 
-def command_report_to(settings: Settings, path: Path) -> None:
+def command_report_to(settings: Settings, path: Path, *, authority: str | None) -> None:
     from review.report_xlsx import write_exception_report
 
     with _review_session(settings) as session:
-        write_exception_report(session, _round(settings), path)
+        write_exception_report(session, _round(settings), path, authority=authority)
     print(f"问题清单已写入：{path}")
 
 
 def command_report(args: argparse.Namespace) -> int:
-    command_report_to(_settings(args), Path(args.xlsx))
+    command_report_to(_settings(args), Path(args.xlsx), authority=args.authority)
     return EXIT_OK
 
 
@@ -123,7 +187,7 @@ def command_export(args: argparse.Namespace) -> int:
     settings = _settings(args)
     path = Path(args.json)
     with _review_session(settings) as session:
-        export = write_export(session, _round(settings), path)
+        export = write_export(session, _round(settings), path, authority=args.authority)
     print(f"已导出 {len(export.documents)} 份文件、{len(export.schools)} 所学校：{path}")
     return EXIT_OK
 
@@ -142,18 +206,34 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True)
 
-    process = commands.add_parser("process", parents=[common], help="处理上传目录中的方案PDF")
-    process.add_argument("folder", help="上传目录（从国家平台导出的PDF所在目录）")
-    process.add_argument("--archive", help="原始文件归档目录（默认 out/archive，或 PILOT_INTAKE_ARCHIVE）")
+    inbox_help = (
+        "收件箱：.eml文件目录或Maildir目录，或 imap（连接参数取自 PILOT_INTAKE_IMAP_* 环境变量），"
+        "默认取环境变量 PILOT_INTAKE_INBOX"
+    )
+    archive_help = "原始文件归档目录（默认 out/archive，或 PILOT_INTAKE_ARCHIVE）"
+    process = commands.add_parser("process", parents=[common], help="处理收件箱中的邮件和上传目录中的方案PDF")
+    process.add_argument("folder", nargs="?", help="上传目录（从国家平台导出的PDF所在目录）")
+    process.add_argument("--inbox", help=inbox_help)
+    process.add_argument("--archive", help=archive_help)
     process.add_argument("--report", help="处理后同时写出问题清单（xlsx）")
     process.set_defaults(handler=command_process)
 
+    serve = commands.add_parser("serve", parents=[common], help="定时接收：按固定间隔处理收件箱和上传目录")
+    serve.add_argument("--every", default="10m", help="间隔，例如 10m、30s、1h（默认 10m）")
+    serve.add_argument("--uploads", help="上传目录")
+    serve.add_argument("--inbox", help=inbox_help)
+    serve.add_argument("--archive", help=archive_help)
+    serve.set_defaults(handler=command_serve)
+
+    authority_help = "只输出某一审核单位的学校：province（省教育厅）或市州名称，例如 长沙市"
     report = commands.add_parser("report", parents=[common], help="写出问题清单（xlsx）")
     report.add_argument("--xlsx", required=True, help="输出文件，例如 out/问题清单.xlsx")
+    report.add_argument("--authority", help=authority_help)
     report.set_defaults(handler=command_report)
 
     export = commands.add_parser("export", parents=[common], help="导出JSON（设计文档第5节的格式）")
     export.add_argument("--json", required=True, help="输出文件，例如 out/export.json")
+    export.add_argument("--authority", help=authority_help)
     export.set_defaults(handler=command_export)
     return parser
 

@@ -1,14 +1,16 @@
-"""The upload-folder flow: archive every file first, extract what is new, check, store.
+"""The intake flow: inbox and upload folder in, review database out.
 
-Extraction is a Prefect task cached by content hash (a rerun redoes only what changed, and
-the cache survives a lost database), retried only when the failure is transient. Reading
-a bad file never raises: it comes back as a failed DocumentResult with a ``file.*`` finding,
-so one bad upload never stops the batch.
+One run: (1) every new e-mail is claimed, archived with its attachments and committed, and
+only then marked done at the source; (2) every file of the upload folder is archived and
+recorded; (3) every received file that has no document yet (this run's, or one a killed
+run left behind) is extracted, checked and stored; (4) the school-level rules run over
+each school's current documents. Extraction is a Prefect task cached by content hash and
+retried only when the failure is transient; a bad file never raises, so one bad upload
+never stops the batch. The domain work lives in extractors/, checks/ and review/.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 from functools import cache
 from pathlib import Path
@@ -20,28 +22,47 @@ from prefect.context import TaskRunContext
 from prefect.futures import as_completed
 from prefect.states import State
 from pydantic import BaseModel
-from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from tqdm import tqdm
 
-from checks import check_document
+from checks import check_document, check_school
 from extractors.errors import TransientError
-from extractors.plan_document import EXTRACTOR_VERSION, extract_plan_document, plan_extractor_for
+from extractors.inbox import Inbox, InboxMessage, open_inbox
+from extractors.mail import parse_message
+from extractors.plan_document import EXTRACTOR_VERSION, plan_extractor_for
 from extractors.plan_fields import PlanExtractor
-from extractors.schools import school_in_text
+from extractors.received import EXTRACTOR_VERSION as RECEIVED_VERSION
+from extractors.received import Origin, extract_received, intended_kind, message_received_at
+from extractors.schools import identify_school, school_in_text
 from flows.settings import Settings
 from review.archive import RawArchive
 from review.db import make_engine, migrate, session_factory
-from review.models import Run
+from review.mailbox import (
+    MessageIdentity,
+    claim_message,
+    current_owner,
+    earlier_delivery,
+    message_row,
+    owner_is_alive,
+    record_archived,
+    record_done,
+)
+from review.models import Document, Run
+from review.queries import unprocessed_receipts
+from review.school_facts import gather_school_facts
 from review.store import (
     SaveOutcome,
     finish_run,
+    get_or_create_school,
     record_received_file,
     save_document,
+    save_school_findings,
     start_run,
     stored_error_codes,
     sync_schools,
+    utcnow,
 )
 from schemas.document import DocumentResult, ProcessingError
 from schemas.round_config import RoundConfig, load_round_config
@@ -49,6 +70,9 @@ from schemas.round_config import RoundConfig, load_round_config
 
 class RunSummary(BaseModel):
     run_id: int
+    messages_new: int = 0
+    messages_duplicate: int = 0
+    messages_busy: int = 0
     files_received: int = 0
     documents_new: int = 0
     documents_unchanged: int = 0
@@ -57,6 +81,8 @@ class RunSummary(BaseModel):
     internal_errors: int = 0
     findings_error: int = 0
     findings_warning: int = 0
+    schools_checked: int = 0
+    school_findings_open: int = 0
 
 
 def _retry_only_transient(task_: Any, task_run: Any, state: State[Any]) -> bool:
@@ -66,7 +92,9 @@ def _retry_only_transient(task_: Any, task_run: Any, state: State[Any]) -> bool:
 
 
 def _extraction_cache_key(context: TaskRunContext, parameters: dict[str, Any]) -> str:
-    return f"{EXTRACTOR_VERSION}-{parameters['sha256']}"
+    """Content, extractor versions and what the file was meant to be (its route and name)."""
+    intended = intended_kind(parameters["source"], parameters["origin"])
+    return f"{EXTRACTOR_VERSION}-{RECEIVED_VERSION}-{parameters['origin']}-{intended}-{parameters['sha256']}"
 
 
 @cache
@@ -88,17 +116,25 @@ def _extractor(round_file: str | None) -> PlanExtractor:
     retry_delay_seconds=[1, 5],
     retry_condition_fn=_retry_only_transient,
 )
-def extract_task(sha256: str, source: str, archive_path: str, round_file: str | None) -> DocumentResult:
+def extract_task(
+    sha256: str, source: str, origin: Origin, archive_path: str, round_file: str | None
+) -> DocumentResult:
     content = Path(archive_path).read_bytes()
     try:
-        return extract_plan_document(content, source=source, extractor=_extractor(round_file))
+        return extract_received(
+            content,
+            source=source,
+            origin=origin,
+            config=_round(round_file),
+            plan_extractor=_extractor(round_file),
+        )
     except TransientError:
         raise
     except Exception as error:  # a bug must cost one document, not the batch
         return DocumentResult(
             source=source,
             sha256=sha256,
-            kind="plan",
+            kind=intended_kind(source, origin),
             status="failed",
             errors=[
                 ProcessingError(
@@ -119,77 +155,6 @@ def list_upload_files(folder: Path) -> list[Path]:
     return files
 
 
-@flow(name="process-upload-folder", log_prints=False)
-def process_upload_folder(folder: str, settings: Settings) -> RunSummary:
-    logger = get_run_logger()
-    round_file = str(settings.round_file) if settings.round_file else None
-    config = _round(round_file)
-    root = Path(folder)
-    migrate(_engine(settings.db_url))
-    sessions = _sessions(settings.db_url)
-    archive = RawArchive(settings.archive_dir)
-    files = list_upload_files(root)
-    logger.info("开始处理上传目录 %s：共 %d 个文件", root, len(files))
-
-    with sessions() as session:
-        sync_schools(session, config)
-        run = start_run(session, source_root=str(root), config_name=config.name)
-        session.commit()
-        run_id = run.id
-    summary = RunSummary(run_id=run_id, files_received=len(files))
-
-    # Archive and record every file before anything else reads it: nothing received is lost.
-    pending: dict[str, tuple[str, str]] = {}
-    with sessions() as session:
-        run = session.merge(run)
-        for path in tqdm(files, desc="归档", unit="个", disable=None):
-            archived = archive.store(path.read_bytes())
-            source = path.relative_to(root).as_posix()
-            record_received_file(
-                session, run=run, archived=archived, source=source, received_at=dt.datetime.now(dt.UTC)
-            )
-            session.commit()
-            stored_codes = stored_error_codes(session, archived.sha256)
-            if stored_codes is not None:
-                summary.documents_unchanged += 1
-                summary.files_unreadable += any(code.startswith("file.") for code in stored_codes)
-            elif archived.sha256 not in pending:
-                pending[archived.sha256] = (source, str(archived.path))
-    logger.info(
-        "已归档 %d 个文件；新文件或已更改 %d 个，未变化 %d 个",
-        len(files),
-        len(pending),
-        summary.documents_unchanged,
-    )
-
-    futures = [
-        extract_task.submit(sha256, source, archive_path, round_file)
-        for sha256, (source, archive_path) in pending.items()
-    ]
-    with tqdm(total=len(futures), desc="识别与检查", unit="份", disable=None) as bar:
-        for done, future in enumerate(as_completed(futures), start=1):
-            result = future.result()
-            _store_result(result, config, settings, summary)
-            bar.update(1)
-            if done % 10 == 0 or done == len(futures):
-                logger.info("进度：已处理 %d/%d 份文件", done, len(futures))
-
-    with sessions() as session:
-        run = session.merge(run)
-        counts = summary.model_dump(exclude={"run_id"})
-        finish_run(session, run, status="completed", counts=counts)
-        session.commit()
-    logger.info(
-        "处理完成：新文件 %d 份，替换旧版本 %d 份，无法读取 %d 份；错误 %d 条，警告 %d 条",
-        summary.documents_new,
-        summary.documents_superseded,
-        summary.files_unreadable,
-        summary.findings_error,
-        summary.findings_warning,
-    )
-    return summary
-
-
 @cache
 def _engine(db_url: str) -> Engine:
     return make_engine(db_url)
@@ -198,6 +163,158 @@ def _engine(db_url: str) -> Engine:
 @cache
 def _sessions(db_url: str) -> sessionmaker[Session]:
     return session_factory(_engine(db_url))
+
+
+# --- (1) the inbox --------------------------------------------------------------------------
+
+
+def _archive_message(
+    session: Session,
+    *,
+    run: Run,
+    archive: RawArchive,
+    message: InboxMessage,
+    config: RoundConfig,
+) -> bool:
+    """Store the message and its attachments and say what they are; the caller commits.
+    Returns False for a second delivery of a message already archived under another key."""
+    parsed = parse_message(message.raw)
+    row = message_row(session, message.key)
+    earlier = earlier_delivery(session, key=message.key, message_id=parsed.message_id)
+    received_at = message_received_at(
+        message.raw,
+        sent_at=parsed.date,
+        source_time=message.received_at,
+        source_is_server=message.uid is not None,
+    )
+    names = [attachment.path for attachment in parsed.attachments]
+    match = identify_school(
+        config, sender=parsed.sender_address, subject=parsed.subject, file_names=names, body=parsed.body_text
+    )
+    school = get_or_create_school(session, match.name) if match else None
+    raw = archive.store(message.raw)
+    record_archived(
+        session,
+        row,
+        sha256=raw.sha256,
+        message_id=parsed.message_id,
+        sender=parsed.sender_address,
+        subject=parsed.subject,
+        received_at=received_at,
+        school=school,
+        school_evidence=match.via if match else None,
+        attachment_count=len(parsed.attachments),
+        problems=parsed.problems,
+        duplicate=earlier is not None,
+    )
+    when = received_at or utcnow()
+    record_received_file(
+        session, run=run, archived=raw, source=message.name, received_at=when, message_id=row.id
+    )
+    if earlier is not None:
+        return False  # the raw copy is kept; its attachments are already in from the first delivery
+    for attachment in parsed.attachments:
+        stored = archive.store(attachment.content)
+        record_received_file(
+            session,
+            run=run,
+            archived=stored,
+            source=f"{message.name}/{attachment.path}",
+            received_at=when,
+            message_id=row.id,
+        )
+    return True
+
+
+def _ingest_inbox(
+    inbox: Inbox,
+    sessions: sessionmaker[Session],
+    run: Run,
+    settings: Settings,
+    config: RoundConfig,
+    summary: RunSummary,
+) -> None:
+    logger = get_run_logger()
+    archive = RawArchive(settings.archive_dir)
+    with inbox, sessions() as session:
+        run = session.merge(run)
+        logger.info("开始读取收件箱：%s", inbox.description)
+        for message in tqdm(inbox.fetch(), desc="收取邮件", unit="封", disable=None):
+            identity = MessageIdentity(message.key, message.name, message.uidvalidity, message.uid)
+            claim = claim_message(session, run=run, message=identity)
+            if claim == "busy":
+                summary.messages_busy += 1
+                logger.info("邮件 %s 正由另一运行处理，本次跳过", message.name)
+                continue
+            if claim == "claimed":
+                fresh = _archive_message(session, run=run, archive=archive, message=message, config=config)
+                session.commit()  # archived and committed: only now may the source forget it
+                summary.messages_new += int(fresh)
+                summary.messages_duplicate += int(not fresh)
+            inbox.mark_done(message)
+            record_done(session, message.key)
+            session.commit()
+        logger.info(
+            "收件箱读取完成：新邮件 %d 封，重复投递 %d 封，他人处理中 %d 封",
+            summary.messages_new,
+            summary.messages_duplicate,
+            summary.messages_busy,
+        )
+
+
+# --- (2) the upload folder ------------------------------------------------------------------
+
+
+def _ingest_uploads(
+    root: Path, sessions: sessionmaker[Session], run: Run, settings: Settings, summary: RunSummary
+) -> None:
+    logger = get_run_logger()
+    archive = RawArchive(settings.archive_dir)
+    files = list_upload_files(root)
+    logger.info("开始处理上传目录 %s：共 %d 个文件", root, len(files))
+    summary.files_received += len(files)
+    with sessions() as session:
+        run = session.merge(run)
+        for path in tqdm(files, desc="归档", unit="个", disable=None):
+            archived = archive.store(path.read_bytes())
+            source = path.relative_to(root).as_posix()
+            record_received_file(session, run=run, archived=archived, source=source, received_at=utcnow())
+            session.commit()
+            stored_codes = stored_error_codes(session, archived.sha256)
+            if stored_codes is not None:
+                summary.documents_unchanged += 1
+                summary.files_unreadable += any(code.startswith("file.") for code in stored_codes)
+
+
+# --- (3) extraction, checks, storage -------------------------------------------------------
+
+
+class PendingFile(BaseModel):
+    sha256: str
+    source: str
+    origin: Origin
+    archive_path: str
+    message_school: str | None = None
+
+
+def _pending_files(session: Session) -> list[PendingFile]:
+    """Every received file without a document, one per content: crash recovery comes free."""
+    pending: dict[str, PendingFile] = {}
+    for receipt in unprocessed_receipts(session):
+        if receipt.sha256 in pending:
+            continue
+        message = receipt.message
+        origin: Origin = "upload"
+        if message is not None:
+            origin = "message" if receipt.source == message.name else "mail"
+        pending[receipt.sha256] = PendingFile(
+            sha256=receipt.sha256,
+            source=receipt.source,
+            origin=origin,
+            archive_path=receipt.archive_path,
+            message_school=message.school.name if message is not None and message.school else None,
+        )
+    return list(pending.values())
 
 
 @task(
@@ -214,20 +331,45 @@ def save_task(
         run = session.get(Run, run_id)
         if run is None:
             raise RuntimeError(f"run {run_id} is missing from the review database")
-        outcome = save_document(session, result, run=run, school=school, certificate=certificate)
-        session.commit()
+        try:
+            outcome = save_document(session, result, run=run, school=school, certificate=certificate)
+            session.commit()
+        except IntegrityError:
+            # Another run saved the same bytes a moment ago: theirs stands, ours adds nothing.
+            session.rollback()
+            existing = session.scalars(select(Document).where(Document.sha256 == result.sha256)).one_or_none()
+            if existing is None:
+                raise
+            return SaveOutcome(document_id=existing.id, version=existing.version, created=False)
         return outcome
 
 
+def _school_of(result: DocumentResult, pending: PendingFile, config: RoundConfig) -> str | None:
+    """The document's own statement first (plan's school line, table's 院校名称), then the
+    e-mail's sender, subject and names, then the file's path."""
+    declared = [
+        name
+        for name in (
+            result.plan.data.school if result.plan else None,
+            result.annex1.school if result.annex1 else None,
+        )
+        if name
+    ]
+    if declared:
+        match = identify_school(config, declared=declared)
+        if match is not None:
+            return match.name
+    return pending.message_school or school_in_text(pending.source, config)
+
+
 def _store_result(
-    result: DocumentResult, config: RoundConfig, settings: Settings, summary: RunSummary
+    result: DocumentResult, pending: PendingFile, config: RoundConfig, settings: Settings, summary: RunSummary
 ) -> None:
     logger = get_run_logger()
+    result = result.model_copy(update={"source": pending.source})
     result.findings = check_document(result, config)
-    school = result.plan.data.school if result.plan else None
+    school = _school_of(result, pending, config)
     certificate = result.plan.data.certificate if result.plan else None
-    if school is None or config.school(school) is None:
-        school = school_in_text(result.source, config) or school
     outcome = save_task(result, settings.db_url, summary.run_id, school, certificate)
     summary.documents_new += int(outcome.created)
     summary.documents_superseded += int(outcome.superseded_document_id is not None)
@@ -244,12 +386,120 @@ def _store_result(
             f"；替换旧版本：已改正 {len(comparison.resolved)} 条，"
             f"仍存在 {len(comparison.still_open)} 条，新增 {len(comparison.new)} 条"
         )
+    kind = {"plan": "试点方案", "annex1": "附件1统计表", "other": "其他文件"}[result.kind]
     logger.info(
-        "%s（%s）：%s，错误 %d 条，警告 %d 条%s",
+        "%s（%s，%s）：%s，错误 %d 条，警告 %d 条%s",
         result.source,
         school or "未识别学校",
+        kind,
         {"ok": "读取正常", "partial": "部分读取", "failed": "无法读取"}[result.status],
         errors,
         warnings,
         fixed,
     )
+
+
+def _process_pending(
+    sessions: sessionmaker[Session], config: RoundConfig, settings: Settings, summary: RunSummary
+) -> None:
+    logger = get_run_logger()
+    round_file = str(settings.round_file) if settings.round_file else None
+    with sessions() as session:
+        pending = {p.sha256: p for p in _pending_files(session)}
+    logger.info("待识别文件 %d 个", len(pending))
+    futures = [
+        extract_task.submit(p.sha256, p.source, p.origin, p.archive_path, round_file)
+        for p in pending.values()
+    ]
+    with tqdm(total=len(futures), desc="识别与检查", unit="份", disable=None) as bar:
+        for done, future in enumerate(as_completed(futures), start=1):
+            result = future.result()
+            _store_result(result, pending[result.sha256], config, settings, summary)
+            bar.update(1)
+            if done % 10 == 0 or done == len(futures):
+                logger.info("进度：已处理 %d/%d 份文件", done, len(futures))
+
+
+# --- (4) school-level rules -----------------------------------------------------------------
+
+
+def _check_schools(
+    sessions: sessionmaker[Session], run: Run, config: RoundConfig, summary: RunSummary
+) -> None:
+    logger = get_run_logger()
+    known = {entry.name for entry in config.schools}
+    with sessions() as session:
+        run = session.merge(run)
+        bundles = gather_school_facts(session, known)
+        for facts in bundles:
+            findings = check_school(facts, config)
+            comparison = save_school_findings(session, run=run, school=facts.school, findings=findings)
+            summary.school_findings_open += len(findings)
+            if comparison.new or comparison.resolved:
+                logger.info(
+                    "%s：学校层面问题新增 %d 条，已解决 %d 条，仍存在 %d 条",
+                    facts.school,
+                    len(comparison.new),
+                    len(comparison.resolved),
+                    len(comparison.still_open),
+                )
+        session.commit()
+    summary.schools_checked = len(bundles)
+    logger.info("学校层面检查完成：%d 所学校，未解决问题 %d 条", len(bundles), summary.school_findings_open)
+
+
+def _close_abandoned_runs(session: Session) -> None:
+    """Runs whose process died (killed, machine restarted) are marked so in the run list."""
+    now = utcnow()
+    for stale in session.scalars(select(Run).where(Run.status == "running")):
+        if not owner_is_alive(stale.owner, stale.started_at, now):
+            stale.status = "abandoned"
+            stale.finished_at = now
+
+
+def _describe(uploads: str | None, inbox: Inbox | None) -> str:
+    parts: list[str] = []
+    if inbox is not None:
+        parts.append(inbox.description)
+    if uploads:
+        parts.append(f"上传目录 {uploads}")
+    return "；".join(parts)
+
+
+@flow(name="pilot-intake", log_prints=False)
+def intake(settings: Settings, uploads: str | None = None, inbox: str | None = None) -> RunSummary:
+    """Everything new in the inbox and the upload folder, into the review database."""
+    round_file = str(settings.round_file) if settings.round_file else None
+    config = _round(round_file)
+    migrate(_engine(settings.db_url))
+    sessions = _sessions(settings.db_url)
+    source = open_inbox(inbox) if inbox else None
+    with sessions() as session:
+        _close_abandoned_runs(session)
+        sync_schools(session, config)
+        run = start_run(
+            session, source_root=_describe(uploads, source), config_name=config.name, owner=current_owner()
+        )
+        session.commit()
+    summary = RunSummary(run_id=run.id)
+    if source is not None:
+        _ingest_inbox(source, sessions, run, settings, config, summary)
+    if uploads:
+        _ingest_uploads(Path(uploads), sessions, run, settings, summary)
+    _process_pending(sessions, config, settings, summary)
+    _check_schools(sessions, run, config, summary)
+    with sessions() as session:
+        run = session.merge(run)
+        finish_run(session, run, status="completed", counts=summary.model_dump(exclude={"run_id"}))
+        session.commit()
+    get_run_logger().info(
+        "处理完成：新邮件 %d 封，新文件 %d 份，替换旧版本 %d 份，无法读取 %d 份；错误 %d 条，警告 %d 条，学校层面问题 %d 条",
+        summary.messages_new,
+        summary.documents_new,
+        summary.documents_superseded,
+        summary.files_unreadable,
+        summary.findings_error,
+        summary.findings_warning,
+        summary.school_findings_open,
+    )
+    return summary

@@ -14,7 +14,14 @@ from sqlalchemy.orm import Session
 
 from review.files import write_atomically
 from review.models import Document, FindingRow
-from review.queries import all_documents, finding_sort_key, open_school_findings, school_infos
+from review.queries import (
+    all_documents,
+    authority_rank,
+    finding_sort_key,
+    in_authority,
+    open_school_findings,
+    school_infos,
+)
 from review.store import finding_from_row
 from schemas.annex1 import Annex1Data
 from schemas.export import ExportDocument, ExportFile, ExportFinding, ExportSchool
@@ -52,11 +59,20 @@ def _export_document(document: Document) -> ExportDocument:
     )
 
 
-def build_export(session: Session, config: RoundConfig) -> ExportFile:
+def build_export(session: Session, config: RoundConfig, *, authority: str | None = None) -> ExportFile:
     """Every document (all versions) and every school (configured or seen) with its open
-    school-level findings."""
-    documents = [_export_document(document) for document in all_documents(session)]
+    school-level findings; schools grouped by reviewing authority (province, then each city).
+    With ``authority`` only the schools it reviews, and their documents."""
+    infos = school_infos(session, config)
+    if authority is not None:
+        infos = {name: info for name, info in infos.items() if in_authority(info, authority)}
+    documents = [
+        _export_document(document)
+        for document in all_documents(session)
+        if authority is None or (document.school is not None and document.school.name in infos)
+    ]
     school_findings = open_school_findings(session)
+    ordered = sorted(infos.values(), key=lambda info: (authority_rank(info), info.name))
     schools = [
         ExportSchool(
             name=info.name,
@@ -65,7 +81,7 @@ def build_export(session: Session, config: RoundConfig) -> ExportFile:
             review_authority=info.review_authority,
             findings=[_export_finding(row) for row in school_findings.get(info.name, [])],
         )
-        for info in school_infos(session, config).values()
+        for info in ordered
     ]
     return ExportFile(documents=documents, schools=schools)
 
@@ -74,10 +90,12 @@ def render_export(export: ExportFile) -> str:
     return json.dumps(export.model_dump(mode="json"), ensure_ascii=False, indent=2) + "\n"
 
 
-def write_export(session: Session, config: RoundConfig, path: Path) -> ExportFile:
+def write_export(
+    session: Session, config: RoundConfig, path: Path, *, authority: str | None = None
+) -> ExportFile:
     """Write the export as UTF-8 JSON; the file is replaced atomically, so a reader never
     sees half an export."""
-    export = build_export(session, config)
+    export = build_export(session, config, authority=authority)
     path = Path(path)
     text = render_export(export)
     write_atomically(path, lambda target: target.write_text(text, encoding="utf-8"))

@@ -121,7 +121,7 @@ class ReceivedFile(Base):
     received_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"), index=True)
 
-    # The e-mail the file came in (None for the upload folder and for the message file itself).
+    # The e-mail the file came in, or that it is (None for the upload folder).
     message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"), index=True)
 
     run: Mapped[Run] = relationship()

@@ -36,6 +36,34 @@ class SchoolInfo:
         return "待确定"
 
 
+PROVINCE_NAMES = frozenset({"province", "省", "省厅", "省教育厅"})
+
+
+def authority_rank(info: SchoolInfo | None) -> tuple[int, str]:
+    """Province first, then the city bureaus by city, then schools whose authority is unknown."""
+    if info is None or info.review_authority is None:
+        return (2, "")
+    if info.review_authority == "province":
+        return (0, "")
+    return (1, info.city or "")
+
+
+def in_authority(info: SchoolInfo | None, authority: str) -> bool:
+    """Whether the school is reviewed by ``authority``: "province" (or 省教育厅) or a city
+    written with or without 市 / 教育局 (长沙市, 长沙, 长沙市教育局)."""
+    if info is None:
+        return False
+    wanted = authority.strip()
+    if wanted.lower() in PROVINCE_NAMES:
+        return info.review_authority == "province"
+    city = wanted.removesuffix("教育局").removesuffix("市")
+    return info.review_authority == "city" and (info.city or "").removesuffix("市") == city
+
+
+def known_authorities(config: RoundConfig) -> list[str]:
+    return ["province", *sorted({s.city for s in config.schools if s.review_authority == "city"})]
+
+
 def school_infos(session: Session, config: RoundConfig) -> dict[str, SchoolInfo]:
     """Every school of the round configuration and every school seen in the database, by name.
 

@@ -29,8 +29,10 @@ from review.queries import (
     UNKNOWN_SCHOOL_LABEL,
     SchoolInfo,
     all_documents,
+    authority_rank,
     document_sort_key,
     finding_sort_key,
+    in_authority,
     open_school_findings,
     school_infos,
     unprocessed_receipts,
@@ -181,7 +183,11 @@ def _issue_rows(
     by_school: dict[str | None, list[Document]] = {}
     for document in current:
         by_school.setdefault(document.school.name if document.school else None, []).append(document)
-    names = sorted(set(by_school) - {None} | set(school_findings), key=lambda n: n or "")
+    # Grouped by reviewing authority (province, then each city bureau), so each can take its part.
+    names = sorted(
+        set(by_school) - {None} | set(school_findings),
+        key=lambda n: (authority_rank(infos.get(n or "")), n or ""),
+    )
     rows: list[_IssueRow] = []
     for name in [*names, None]:
         info = infos.get(name) if name is not None else None
@@ -309,11 +315,15 @@ def _summary_sheet(
 
 def _corrections(session: Session, documents: Sequence[Document]) -> list[list[Any]]:
     by_id = {d.id: d for d in documents}
-    changes = session.scalars(
-        select(FindingChange).options(
-            selectinload(FindingChange.old_finding), selectinload(FindingChange.new_finding)
+    changes = [
+        change
+        for change in session.scalars(
+            select(FindingChange).options(
+                selectinload(FindingChange.old_finding), selectinload(FindingChange.new_finding)
+            )
         )
-    ).all()
+        if change.document_id in by_id  # a report for one authority shows only its schools
+    ]
     grouped: dict[tuple[int, int], dict[str, list[FindingRow]]] = {}
     for change in changes:
         lists = grouped.setdefault(
@@ -349,7 +359,7 @@ def _corrections(session: Session, documents: Sequence[Document]) -> list[list[A
     return rows
 
 
-def _files_rows(session: Session, documents: Sequence[Document]) -> list[list[Any]]:
+def _files_rows(session: Session, documents: Sequence[Document], *, everything: bool) -> list[list[Any]]:
     by_id = {d.id: d for d in documents}
     rows: list[list[Any]] = []
     for document in documents:
@@ -371,7 +381,7 @@ def _files_rows(session: Session, documents: Sequence[Document]) -> list[list[An
                 document.sha256,
             ]
         )
-    for receipt in unprocessed_receipts(session):
+    for receipt in unprocessed_receipts(session) if everything else []:
         rows.append(
             [
                 UNKNOWN_SCHOOL_LABEL,
@@ -389,11 +399,19 @@ def _files_rows(session: Session, documents: Sequence[Document]) -> list[list[An
     return rows
 
 
-def write_exception_report(session: Session, config: RoundConfig, path: Path) -> ReportSummary:
-    """Write the exception report workbook to ``path`` (replaced atomically)."""
+def write_exception_report(
+    session: Session, config: RoundConfig, path: Path, *, authority: str | None = None
+) -> ReportSummary:
+    """Write the exception report workbook to ``path`` (replaced atomically). With
+    ``authority`` ("province" or a city such as 长沙市) only the schools that authority
+    reviews are in it, so each city bureau gets just its own 中职 schools."""
     documents = all_documents(session)
     infos = school_infos(session, config)
     school_findings = open_school_findings(session)
+    if authority is not None:
+        infos = {name: info for name, info in infos.items() if in_authority(info, authority)}
+        documents = [d for d in documents if d.school is not None and d.school.name in infos]
+        school_findings = {name: rows for name, rows in school_findings.items() if name in infos}
     issues = _issue_rows(documents, infos, school_findings)
 
     workbook = Workbook()
@@ -434,7 +452,7 @@ def write_exception_report(session: Session, config: RoundConfig, path: Path) ->
         files_sheet,
         ("学校", "文件", "类别", "处理状态", "页数", "版本", "版本状态", "未解决问题", "接收时间", "SHA-256"),
         (26, 48, 12, 10, 6, 6, 16, 10, 17, 20),
-        _files_rows(session, documents),
+        _files_rows(session, documents, everything=authority is None),
         wrapped=frozenset({"文件"}),
     )
     _landscape(files_sheet)

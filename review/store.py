@@ -96,16 +96,21 @@ def match_key(finding: Finding) -> str:
     return f"{finding.rule}\x1f{_SPACES.sub(' ', detail).strip()}"
 
 
+SCAN_SUFFIXES = (".pdf", ".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".gif")
+
+
 def submission_key(kind: str, school: str | None, certificate: str | None, source: str) -> str:
     """The identity of a submission, whose files are its versions.
 
-    A plan is one per school and certificate, an Attachment 1 one per school (it has no
-    certificate); anything not identified falls back to its source path, so a file resent
-    under the same name still versions correctly."""
+    A plan is one per school and certificate. Attachment 1 is one per school in each of its
+    two forms, the table (xlsx, docx, xls) and the scan of the signed, stamped paper: a school
+    sends both, and neither replaces the other. Anything not identified falls back to its
+    source path, so a file resent under the same name still versions correctly."""
     if school and certificate and kind != "annex1":
         return f"{kind}|{school}|{certificate}"
     if school and kind == "annex1":
-        return f"annex1|{school}"
+        form = "scan" if source.lower().endswith(SCAN_SUFFIXES) else "table"
+        return f"annex1|{school}|{form}"
     return f"source|{source}"
 
 
@@ -206,9 +211,14 @@ def sync_schools(session: Session, config: RoundConfig) -> None:
     session.flush()
 
 
-def start_run(session: Session, *, source_root: str, config_name: str) -> Run:
+def start_run(session: Session, *, source_root: str, config_name: str, owner: str | None = None) -> Run:
     run = Run(
-        source_root=source_root, config_name=config_name, status="running", counts={}, started_at=utcnow()
+        source_root=source_root,
+        config_name=config_name,
+        status="running",
+        counts={},
+        started_at=utcnow(),
+        owner=owner,
     )
     session.add(run)
     session.flush()
@@ -231,9 +241,16 @@ def as_utc(value: dt.datetime) -> dt.datetime:
 
 
 def record_received_file(
-    session: Session, *, run: Run, archived: ArchivedFile, source: str, received_at: dt.datetime
+    session: Session,
+    *,
+    run: Run,
+    archived: ArchivedFile,
+    source: str,
+    received_at: dt.datetime,
+    message_id: int | None = None,
 ) -> ReceivedFile:
-    """The receipt of ``archived`` at ``source``; the first receipt is kept when it repeats."""
+    """The receipt of ``archived`` at ``source``; the first receipt is kept when it repeats.
+    ``message_id`` links an e-mailed file (and the message file itself) to its message row."""
     _insert_ignore(
         session,
         ReceivedFile,
@@ -244,6 +261,7 @@ def record_received_file(
             "source": source,
             "received_at": as_utc(received_at),
             "run_id": run.id,
+            "message_id": message_id,
         },
         ["sha256", "source"],
     )

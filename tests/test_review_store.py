@@ -445,7 +445,7 @@ def test_unidentified_documents_version_by_source(session: Session, archive: Raw
     assert doc is not None and doc.submission_key == "source|mail/m1.eml/说明.docx" and doc.school_id is None
 
 
-def test_annex1_versions_per_school(session: Session, archive: RawArchive, run: Run) -> None:
+def test_annex1_versions_per_school_and_form(session: Session, archive: RawArchive, run: Run) -> None:
     first = ingest(
         session,
         archive,
@@ -460,12 +460,23 @@ def test_annex1_versions_per_school(session: Session, archive: RawArchive, run: 
         archive,
         run,
         b"a2",
-        annex1_result(b"a2", "mail/2.eml/附件1（盖章）.pdf", ZHONGZHI),
+        annex1_result(b"a2", "mail/2.eml/附件1（更正）.xlsx", ZHONGZHI),
         school=ZHONGZHI,
         certificate=None,
     )
     assert second.version == 2 and second.superseded_document_id == first.document_id
     assert [f.rule for f in second.comparison.still_open] == ["annex1.seal_missing"]
+    # The scan of the stamped paper is the table's companion, not its replacement.
+    scan = ingest(
+        session,
+        archive,
+        run,
+        b"a3",
+        annex1_result(b"a3", "mail/2.eml/附件1（盖章）.pdf", ZHONGZHI),
+        school=ZHONGZHI,
+        certificate=None,
+    )
+    assert scan.version == 1 and scan.superseded_document_id is None
 
 
 # --- content of a saved document -----------------------------------------------------------

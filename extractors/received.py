@@ -1,0 +1,192 @@
+"""Any received file -> DocumentResult: decide what it is, then hand it to its reader.
+
+Files arrive two ways (design.md section 1): plan PDFs exported from the national platform,
+and e-mails carrying Attachment 1 as a spreadsheet, a Word table or a scan. What a file is
+comes from its first bytes, its name and how it came; the reader of that kind does the rest.
+Like every extractor entry point this never raises for a bad input: an unreadable file comes
+back ``failed`` with the ``file.*`` error that the checks turn into a finding.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import re
+import zipfile
+from email.parser import BytesHeaderParser
+from email.policy import compat32
+from email.utils import parsedate_to_datetime
+from typing import Literal
+
+from extractors.annex1 import extract_annex1_document
+from extractors.filetype import TYPE_NAMES, FileType, sniff
+from extractors.mail import parse_message
+from extractors.plan_document import extract_plan_document
+from extractors.plan_fields import PlanExtractor
+from schemas.document import DocumentKind, DocumentResult, ProcessingError
+from schemas.round_config import RoundConfig
+
+# upload: a file of the upload folder; message: an e-mail itself; mail: an e-mail's attachment.
+Origin = Literal["upload", "message", "mail"]
+
+EXTRACTOR_VERSION = "received-1"
+
+ANNEX1_NAME = re.compile(r"附件\s*[1一]|统计表|信息表|试点信息|汇总表")
+PLAN_NAME = re.compile(r"方案|协议")
+IMAGE_TYPES: frozenset[FileType] = frozenset({"jpeg", "png", "tiff", "gif", "bmp"})
+# Formats a school might use for a document we need, which we cannot read: the school resends.
+UNSUPPORTED_TYPES: frozenset[FileType] = frozenset({"rar", "7z", "rtf"})
+UNSUPPORTED_SUFFIXES = (".doc", ".wps", ".et", ".rar", ".7z", ".rtf", ".ofd", ".pages", ".numbers", ".hwp")
+
+
+def file_name(source: str) -> str:
+    return source.rsplit("/", 1)[-1]
+
+
+def intended_kind(source: str, origin: Origin) -> DocumentKind:
+    """What the school meant to send, by name and route: e-mail carries Attachment 1 unless the
+    name says plan; the upload folder carries plans."""
+    name = file_name(source)
+    if ANNEX1_NAME.search(name):
+        return "annex1"
+    if PLAN_NAME.search(name) or origin == "upload":
+        return "plan"
+    return "annex1"
+
+
+def _is_office_document(content: bytes) -> bool:
+    """An Office Open XML file (xlsx, docx) rather than a plain ZIP archive."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return True  # a damaged Office file is the reader's to report
+    return "[Content_Types].xml" in names
+
+
+def _failed(content: bytes, source: str, kind: DocumentKind, code: str, message: str) -> DocumentResult:
+    return DocumentResult(
+        source=source,
+        sha256=hashlib.sha256(content).hexdigest(),
+        kind=kind,
+        status="failed",
+        errors=[ProcessingError(component="reader", code=code, message=message)],
+    )
+
+
+def _message_document(content: bytes, source: str) -> DocumentResult:
+    """The e-mail itself: listed, never checked by rule; its defects are told to the reviewer."""
+    if not content:
+        return _failed(content, source, "other", "file.empty", "邮件文件为0字节")
+    parsed = parse_message(content)
+    errors = [ProcessingError(component="mail", code="mail.defect", message=text) for text in parsed.problems]
+    if not parsed.attachments:
+        errors.append(
+            ProcessingError(
+                component="mail",
+                code="mail.no_attachments",
+                message="邮件中没有附件：若学校本意是报送附件1统计表，请联系学校补发",
+            )
+        )
+    return DocumentResult(
+        source=source, sha256=hashlib.sha256(content).hexdigest(), kind="other", errors=errors
+    )
+
+
+def _scan(content: bytes, source: str, kind: DocumentKind, what: str) -> DocumentResult:
+    """A picture of the signed, stamped paper: archived and classified; OCR reads it later."""
+    return DocumentResult(
+        source=source,
+        sha256=hashlib.sha256(content).hexdigest(),
+        kind=kind,
+        status="failed",
+        errors=[
+            ProcessingError(
+                component="ocr",
+                code="ocr.required",
+                message=f"{what}是扫描件或图片，需经OCR识别后才能自动检查，请人工审核",
+            )
+        ],
+    )
+
+
+def _pdf(content: bytes, source: str, extractor: PlanExtractor, intended: DocumentKind) -> DocumentResult:
+    result = extract_plan_document(content, source=source, extractor=extractor, expected_kind=intended)
+    if result.kind == "plan" and result.plan is not None:
+        return result
+    if intended == "annex1" and result.status != "failed":
+        # A text PDF of Attachment 1 (printed from Excel): kept as the table's copy; its rows
+        # are read from the spreadsheet, which the school sends alongside.
+        result.kind = "annex1"
+    return result
+
+
+def extract_received(
+    content: bytes,
+    *,
+    source: str,
+    origin: Origin,
+    config: RoundConfig,
+    plan_extractor: PlanExtractor,
+) -> DocumentResult:
+    """Read one received file as what it is."""
+    if origin == "message":
+        return _message_document(content, source)
+    intended = intended_kind(source, origin)
+    kind = sniff(content)
+    name = file_name(source)
+    if kind == "empty":
+        return _failed(content, source, intended, "file.empty", "文件为0字节")
+    if kind == "pdf":
+        return _pdf(content, source, plan_extractor, intended)
+    if origin == "upload":
+        # The platform takes plans as one merged PDF; anything else in its export is resent.
+        what = TYPE_NAMES.get(kind, "无法识别的格式")
+        return _failed(content, source, "plan", "file.unsupported_format", f"文件实际是{what}，不是PDF")
+    if kind == "zip" and not _is_office_document(content):
+        # An e-mailed archive: its members were unpacked at intake and are read on their own.
+        return DocumentResult(source=source, sha256=hashlib.sha256(content).hexdigest(), kind="other")
+    if kind in ("zip", "ole"):
+        result = extract_annex1_document(content, source=source, config=config)
+        if result.annex1 is None and intended == "plan":
+            result.kind = "plan"
+        return result
+    if kind in IMAGE_TYPES:
+        if ANNEX1_NAME.search(name):
+            return _scan(content, source, "annex1", "附件1统计表")
+        return DocumentResult(source=source, sha256=hashlib.sha256(content).hexdigest(), kind="other")
+    if kind in UNSUPPORTED_TYPES or name.lower().endswith(UNSUPPORTED_SUFFIXES):
+        what = TYPE_NAMES.get(kind, "无法识别的格式")
+        return _failed(content, source, intended, "file.unsupported_format", f"文件是{what}，无法读取")
+    return DocumentResult(source=source, sha256=hashlib.sha256(content).hexdigest(), kind="other")
+
+
+def message_received_at(
+    raw: bytes, *, sent_at: dt.datetime | None, source_time: dt.datetime | None, source_is_server: bool
+) -> dt.datetime | None:
+    """When the office's mail server received the message: its newest Received: header, else
+    the IMAP server's INTERNALDATE, else the sender's Date:, else the file's time. The Date
+    header is the sender's clock and a file's mtime is when it was copied, so both come last."""
+    stamped = _top_received_time(raw)
+    if stamped is not None:
+        return stamped
+    if source_is_server and source_time is not None:
+        return source_time
+    return sent_at or source_time
+
+
+def _top_received_time(raw: bytes) -> dt.datetime | None:
+    try:
+        headers = BytesHeaderParser(policy=compat32).parsebytes(raw[:262144], headersonly=True)
+        received = headers.get_all("Received") or []
+    except Exception:  # any header damage just means no trustworthy receipt stamp
+        return None
+    for value in received[:1]:
+        _, _, stamp = str(value).rpartition(";")
+        try:
+            when = parsedate_to_datetime(stamp.strip())
+        except (TypeError, ValueError, IndexError):
+            return None
+        return when if when.tzinfo is not None else when.replace(tzinfo=dt.UTC)
+    return None
