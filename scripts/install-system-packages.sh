@@ -4,7 +4,7 @@
 # missing; needs root (or sudo).
 set -euo pipefail
 packages=(tesseract-ocr tesseract-ocr-chi-sim fonts-wqy-zenhei fonts-wqy-microhei fonts-arphic-uming
-          fonts-arphic-ukai poppler-utils)
+          fonts-arphic-ukai poppler-utils dovecot-imapd)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

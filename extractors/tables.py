@@ -1,0 +1,505 @@
+"""Office files -> grids of cell text, whatever program the school filled the form in.
+
+Attachment 1 arrives as .xlsx, as the Word template filled in (.docx), and from older machines
+as .xls. The parser in :mod:`extractors.annex1` must not care which: it gets the same cell-text
+grids from every format, with merged cells resolved the way a reviewer reads them (a merged
+header labels every column under it), numbers as the text a reviewer sees (120, not 120.0) and
+everything outside tables as plain text lines for the 院校名称/联系人/日期 labels.
+
+The first bytes, not the file name, decide the reader (schools rename .doc to .xls freely), and
+every failure is an :class:`InputFileError` whose message tells the school what to resend.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import openpyxl
+import xlrd
+from docx import Document as open_docx
+from docx.oxml.ns import qn
+from docx.table import Table as DocxTable
+from docx.text.paragraph import Paragraph as DocxParagraph
+from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.worksheet.worksheet import Worksheet
+from xlrd.compdoc import CompDoc
+
+from extractors.errors import (
+    EmptyFileError,
+    EncryptedFileError,
+    InputFileError,
+    UnreadableFileError,
+    UnsupportedFormatError,
+)
+from extractors.filetype import TYPE_NAMES, sniff
+
+TableFormat = Literal["xlsx", "docx", "xls"]
+
+RESEND = "请将附件1另存为.xlsx（Excel）或.docx（Word）格式重新发送，或发送签字盖章纸质表的扫描PDF。"
+
+# A sheet formatted down to row 1048576 must not become a million-row grid; no real
+# Attachment 1 comes near these sizes.
+MAX_ROWS = 2000
+MAX_COLUMNS = 100
+
+
+@dataclass(frozen=True)
+class Table:
+    """One table as cell text. For a sheet, ``rows[i][j]`` is the cell in row i+1, column j+1
+    (A1 is ``rows[0][0]``), so formula references can be resolved against the grid.
+
+    ``formulas`` holds the positions whose text is a formula (``=SUM(E5:E9)``) because the
+    file carries no computed value for it (written by a library, never opened in Excel).
+    """
+
+    rows: list[list[str]]
+    sheet: str | None
+    index: int
+    formulas: frozenset[tuple[int, int]] = frozenset()
+
+    def cell(self, row: int, column: int) -> str:
+        if 0 <= row < len(self.rows) and 0 <= column < len(self.rows[row]):
+            return self.rows[row][column]
+        return ""
+
+
+@dataclass(frozen=True)
+class TableFile:
+    """Everything readable in one file: its tables and the text outside them."""
+
+    format: TableFormat
+    tables: list[Table]
+    text: str
+    paragraphs: list[str] = field(default_factory=list)
+
+
+def read_tables(content: bytes) -> TableFile:
+    """Read an .xlsx, .docx or .xls file; raises :class:`InputFileError` subclasses only."""
+    kind = sniff(content)
+    if kind == "empty":
+        raise EmptyFileError("文件为空（0字节）", remedy=RESEND)
+    if kind == "zip":
+        return _read_zip_office(content)
+    if kind == "ole":
+        return _read_ole(content)
+    if kind in ("pdf", "jpeg", "png", "tiff", "gif", "bmp"):
+        # A scan of the signed, stamped paper is a valid submission, but it is read by OCR, not
+        # here; the message says so rather than asking the school to resend.
+        raise UnsupportedFormatError(
+            f"文件是{TYPE_NAMES.get(kind, 'PDF')}（扫描件），不是Excel/Word表格，表格内容需经OCR识别或人工核对",
+            remedy="扫描件请转人工或OCR核对；如需自动读取，" + RESEND,
+        )
+    raise UnsupportedFormatError(
+        f"文件是{TYPE_NAMES.get(kind, '无法识别的格式')}，不是Excel/Word表格；{RESEND}", remedy=RESEND
+    )
+
+
+# ---- cell values as a reviewer sees them ---------------------------------------------------
+
+
+def number_text(value: float) -> str:
+    """120.0 -> "120", 1.5 -> "1.5", 0.30000000000000004 -> "0.3" (what Excel shows)."""
+    if value != value or value in (float("inf"), float("-inf")):
+        return str(value)
+    if float(value).is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return f"{value:.10f}".rstrip("0").rstrip(".")
+
+
+def value_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return number_text(value)
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0, 0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ", timespec="minutes")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dt.time):
+        return value.strftime("%H:%M")
+    return str(value).strip()
+
+
+def _trimmed(rows: list[list[str]]) -> list[list[str]]:
+    """Drop trailing empty rows and columns (formatting often reaches far past the data)."""
+    while rows and not any(rows[-1]):
+        rows.pop()
+    width = max((max((j + 1 for j, text in enumerate(row) if text), default=0) for row in rows), default=0)
+    return [row[:width] + [""] * (width - len(row[:width])) for row in rows]
+
+
+def _row_line(cells: list[str]) -> str:
+    """A grid row as one text line: merged repeats once, cells separated by tabs."""
+    out: list[str] = []
+    for text in cells:
+        if text and (not out or out[-1] != text):
+            out.append(text.replace("\n", " "))
+    return "\t".join(out)
+
+
+# ---- zip-based: xlsx and docx ---------------------------------------------------------------
+
+
+def _read_zip_office(content: bytes) -> TableFile:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+        names = set(archive.namelist())
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
+        raise UnreadableFileError(f"文件已损坏或不完整，无法打开（{error}）", remedy=RESEND) from error
+    if "xl/workbook.xml" in names:
+        return _read_xlsx(content)
+    if "word/document.xml" in names:
+        return _read_docx(content)
+    if "mimetype" in names:
+        raise UnsupportedFormatError(f"文件是OpenDocument（.ods/.odt）文档；{RESEND}", remedy=RESEND)
+    if "ppt/presentation.xml" in names:
+        raise UnsupportedFormatError(f"文件是PowerPoint演示文稿，不是表格；{RESEND}", remedy=RESEND)
+    raise UnsupportedFormatError(f"文件是ZIP压缩包，不是Excel/Word表格；{RESEND}", remedy=RESEND)
+
+
+def _load_xlsx(content: bytes, *, data_only: bool) -> Any:
+    try:
+        return openpyxl.load_workbook(io.BytesIO(content), read_only=False, data_only=data_only)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError) as error:
+        raise UnreadableFileError(f"Excel文件已损坏，无法打开（{error}）", remedy=RESEND) from error
+    except Exception as error:  # a corrupt part can fail anywhere inside openpyxl's XML parsing
+        raise UnreadableFileError(f"Excel文件已损坏，无法打开（{error}）", remedy=RESEND) from error
+
+
+def _read_xlsx(content: bytes) -> TableFile:
+    # Cached values for what Excel computed; the formula text where nothing was ever computed.
+    values = _load_xlsx(content, data_only=True)
+    formulas = _load_xlsx(content, data_only=False)
+    tables = []
+    for index, sheet in enumerate(values.worksheets):
+        tables.append(_xlsx_sheet(sheet, formulas[sheet.title], index))
+    return TableFile(format="xlsx", tables=tables, text=_sheet_text(tables))
+
+
+def _xlsx_sheet(sheet: Worksheet, formula_sheet: Worksheet, index: int) -> Table:
+    height = min(sheet.max_row, MAX_ROWS)
+    width = min(sheet.max_column, MAX_COLUMNS)
+    rows = [[""] * width for _ in range(height)]
+    formula_cells: set[tuple[int, int]] = set()
+    for r, row in enumerate(sheet.iter_rows(min_row=1, max_row=height, max_col=width)):
+        for c, cell in enumerate(row):
+            value = cell.value
+            if value is None:
+                written = formula_sheet.cell(row=r + 1, column=c + 1).value
+                if isinstance(written, str) and written.startswith("="):
+                    rows[r][c] = written
+                    formula_cells.add((r, c))
+                continue
+            rows[r][c] = value_text(value)
+    for merged in sheet.merged_cells.ranges:
+        _fill_merged(rows, merged.min_row - 1, merged.max_row - 1, merged.min_col - 1, merged.max_col - 1)
+    return Table(rows=_trimmed(rows), sheet=sheet.title, index=index, formulas=frozenset(formula_cells))
+
+
+def _fill_merged(rows: list[list[str]], top: int, bottom: int, left: int, right: int) -> None:
+    """A merged range shows its top-left value across the whole range, so every covered cell
+    gets it: a group header then labels each column under it."""
+    if top >= len(rows) or left >= len(rows[0] if rows else []):
+        return
+    text = rows[top][left]
+    for r in range(top, min(bottom, len(rows) - 1) + 1):
+        for c in range(left, min(right, len(rows[r]) - 1) + 1):
+            rows[r][c] = text
+
+
+def _sheet_text(tables: list[Table]) -> str:
+    return "\n".join(line for table in tables for row in table.rows if (line := _row_line(row)))
+
+
+# ---- docx -----------------------------------------------------------------------------------
+
+
+def _read_docx(content: bytes) -> TableFile:
+    try:
+        document = open_docx(io.BytesIO(content))
+    except Exception as error:  # python-docx raises KeyError, XMLSyntaxError, ValueError... on damage
+        raise UnreadableFileError(f"Word文件已损坏，无法打开（{error}）", remedy=RESEND) from error
+    paragraphs: list[str] = []
+    grids: list[list[list[str]]] = []
+    try:
+        for kind, item in _body_items(document.element.body, document):
+            if kind == "p":
+                text = item.text.strip()
+                if text:
+                    paragraphs.append(text)
+            else:
+                grids.extend(_docx_grids(item))
+    except Exception as error:  # malformed table XML (a tc without a grid) must not crash a batch
+        raise UnreadableFileError(f"Word文件中的表格已损坏，无法读取（{error}）", remedy=RESEND) from error
+    tables = [Table(rows=rows, sheet=None, index=index) for index, rows in enumerate(grids)]
+    return TableFile(format="docx", tables=tables, text="\n".join(paragraphs), paragraphs=paragraphs)
+
+
+def _body_items(element: Any, parent: Any) -> Iterator[tuple[str, Any]]:
+    """Paragraphs and tables in reading order, looking inside content controls (w:sdt)."""
+    for child in element.iterchildren():
+        if child.tag == qn("w:p"):
+            yield "p", DocxParagraph(child, parent)
+        elif child.tag == qn("w:tbl"):
+            yield "tbl", DocxTable(child, parent)
+        elif child.tag == qn("w:sdt"):
+            content = child.find(qn("w:sdtContent"))
+            if content is not None:
+                yield from _body_items(content, parent)
+
+
+def _docx_grids(table: DocxTable) -> list[list[list[str]]]:
+    """This table's grid, then the grids of tables nested in its cells."""
+    texts: list[list[str]] = []
+    # The w:tc element behind each grid position; held (not just its id) so lxml keeps one
+    # proxy per element and ``is`` tells a span's repeats from neighbouring cells.
+    owners: list[list[object | None]] = []
+    nested: list[DocxTable] = []
+    for row in table.rows:
+        row_texts = [""] * row.grid_cols_before
+        row_owners: list[object | None] = [None] * row.grid_cols_before
+        for cell in row.cells:
+            if not any(cell._tc is owner for owner in row_owners) and not any(
+                cell._tc is owner for above in owners for owner in above
+            ):
+                nested.extend(cell.tables)
+            row_texts.append(cell.text.strip())
+            row_owners.append(cell._tc)
+        row_texts.extend([""] * row.grid_cols_after)
+        row_owners.extend([None] * row.grid_cols_after)
+        texts.append(row_texts)
+        owners.append(row_owners)
+    grid = _drop_span_only_columns(texts, owners)
+    result = [grid] if any(any(row) for row in grid) else []
+    for inner in nested:
+        result.extend(_docx_grids(inner))
+    return result
+
+
+def _drop_span_only_columns(texts: list[list[str]], owners: list[list[object | None]]) -> list[list[str]]:
+    """python-docx repeats a horizontally merged cell once per grid column it spans. A grid
+    column that in every row only repeats the cell to its left exists only because Word drew a
+    span there; it is dropped, so such a table reads as the table the school sees. Columns where
+    some row has a cell of its own are kept (the merged repeats then label them all)."""
+    width = max((len(row) for row in texts), default=0)
+    for row_texts, row_owners in zip(texts, owners, strict=True):
+        row_texts.extend([""] * (width - len(row_texts)))
+        row_owners.extend([None] * (width - len(row_owners)))
+    keep = [
+        c
+        for c in range(width)
+        if c == 0 or any(row[c] is not None and row[c] is not row[c - 1] for row in owners)
+    ]
+    return [[row[c] for c in keep] for row in texts]
+
+
+# ---- OLE: xls, and what is not a workbook ---------------------------------------------------
+
+_OLE_KINDS: tuple[tuple[str, str], ...] = (
+    ("WordDocument", "Word 97-2003文档（.doc）或WPS文字文档（.wps）"),
+    ("PowerPoint Document", "PowerPoint 97-2003演示文稿（.ppt/.dps）"),
+    ("WpsContent", "WPS文字文档（.wps）"),
+)
+
+
+def _ole_stream_names(content: bytes) -> set[str]:
+    try:
+        compound = CompDoc(content, logfile=io.StringIO())
+    except Exception as error:  # xlrd's CFB parser raises CompDocError, struct.error, IndexError
+        raise UnreadableFileError(f"文件已损坏或不完整，无法打开（{error}）", remedy=RESEND) from error
+    return {entry.name for entry in compound.dirlist if entry.name}
+
+
+def _read_ole(content: bytes) -> TableFile:
+    names = _ole_stream_names(content)
+    if names & {"EncryptionInfo", "EncryptedPackage"}:
+        raise EncryptedFileError(
+            f"文件设置了打开密码（加密的Office文档），无法读取；请取消密码后{RESEND}", remedy=RESEND
+        )
+    if not names & {"Workbook", "Book"}:
+        what = next(
+            (label for stream, label in _OLE_KINDS if stream in names),
+            "旧版Office/WPS文档（如WPS表格.et、WPS文字.wps），不是Excel工作簿",
+        )
+        raise UnsupportedFormatError(f"文件是{what}，无法读取其中的表格；{RESEND}", remedy=RESEND)
+    return _read_xls(content)
+
+
+def _open_xls(content: bytes) -> xlrd.book.Book:
+    try:
+        return xlrd.open_workbook(file_contents=content, formatting_info=True, logfile=io.StringIO())
+    except NotImplementedError:
+        # formatting_info is not implemented for every BIFF version; merged cells are then
+        # unknown but the values still read.
+        return xlrd.open_workbook(file_contents=content, logfile=io.StringIO())
+
+
+def _read_xls(content: bytes) -> TableFile:
+    try:
+        book = _open_xls(content)
+    except xlrd.XLRDError as error:
+        if "encrypt" in str(error).lower():
+            raise EncryptedFileError(
+                f"Excel文件设置了打开密码，无法读取；请取消密码后{RESEND}", remedy=RESEND
+            ) from error
+        raise UnreadableFileError(f"Excel 97-2003文件已损坏，无法打开（{error}）", remedy=RESEND) from error
+    except InputFileError:
+        raise
+    except Exception as error:  # truncated BIFF records fail with struct/index errors
+        raise UnreadableFileError(f"Excel 97-2003文件已损坏，无法打开（{error}）", remedy=RESEND) from error
+    tables = [_xls_sheet(book, book.sheet_by_index(i), i) for i in range(book.nsheets)]
+    return TableFile(format="xls", tables=tables, text=_sheet_text(tables))
+
+
+def _xls_sheet(book: xlrd.book.Book, sheet: xlrd.sheet.Sheet, index: int) -> Table:
+    height = min(sheet.nrows, MAX_ROWS)
+    width = min(sheet.ncols, MAX_COLUMNS)
+    rows = [[_xls_cell(book, sheet, r, c) for c in range(width)] for r in range(height)]
+    for top, bottom, left, right in sheet.merged_cells:
+        # xlrd ranges are half-open: (rlo, rhi, clo, chi).
+        _fill_merged(rows, top, bottom - 1, left, right - 1)
+    return Table(rows=_trimmed(rows), sheet=sheet.name, index=index)
+
+
+def _xls_cell(book: xlrd.book.Book, sheet: xlrd.sheet.Sheet, row: int, column: int) -> str:
+    cell = sheet.cell(row, column)
+    if cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
+        return ""
+    if cell.ctype == xlrd.XL_CELL_NUMBER:
+        return number_text(float(cell.value))
+    if cell.ctype == xlrd.XL_CELL_DATE:
+        try:
+            return value_text(xlrd.xldate.xldate_as_datetime(cell.value, book.datemode))
+        except (xlrd.xldate.XLDateError, ValueError, OverflowError):
+            return number_text(float(cell.value))
+    if cell.ctype == xlrd.XL_CELL_BOOLEAN:
+        return "TRUE" if cell.value else "FALSE"
+    if cell.ctype == xlrd.XL_CELL_ERROR:
+        return xlrd.error_text_from_code.get(cell.value, "#ERR")
+    return str(cell.value).strip()
+
+
+# ---- formulas without a cached value ----------------------------------------------------------
+
+_REF = r"\$?([A-Z]{1,3})\$?(\d{1,7})"
+_TOKEN = re.compile(rf"\s*(?:(SUM)\(|{_REF}(?::{_REF})?|(\d+(?:\.\d+)?)|([-+,()]))", re.IGNORECASE)
+
+
+def _column_index(letters: str) -> int:
+    index = 0
+    for letter in letters.upper():
+        index = index * 26 + ord(letter) - ord("A") + 1
+    return index - 1
+
+
+def formula_value(table: Table, row: int, column: int) -> float | None:
+    """The value of a simple formula cell (``=SUM(E5:E9)``, ``=E5+E6-E7``, nested SUMs) computed
+    from the grid, as Excel would show it; None for anything else (the parser then ignores the
+    cell rather than guess)."""
+    return _evaluate_cell(table, row, column, depth=0)
+
+
+def _evaluate_cell(table: Table, row: int, column: int, depth: int) -> float | None:
+    text = table.cell(row, column)
+    if (row, column) in table.formulas:
+        if depth > 20:  # a circular reference
+            return None
+        return _evaluate(table, text.lstrip("="), depth + 1)
+    if not text:
+        return 0.0
+    try:
+        return float(text.replace(",", ""))
+    except ValueError:
+        return None
+
+
+def _evaluate(table: Table, expression: str, depth: int) -> float | None:
+    tokens = _tokens(expression)
+    if tokens is None:
+        return None
+    position = 0
+
+    def sum_of_terms(stop: set[str]) -> float | None:
+        nonlocal position
+        total = 0.0
+        sign = 1.0
+        while position < len(tokens):
+            token = tokens[position]
+            if token[0] in stop:
+                return total
+            position += 1
+            if token[0] in "+-":
+                sign = -1.0 if token[0] == "-" else 1.0
+                continue
+            value = term(token)
+            if value is None:
+                return None
+            total += sign * value
+            sign = 1.0
+        return total
+
+    def term(token: tuple[str, ...]) -> float | None:
+        nonlocal position
+        if token[0] == "SUM(":
+            total = 0.0
+            while True:
+                value = sum_of_terms({",", ")"})
+                if value is None or position >= len(tokens):
+                    return None
+                total += value
+                position += 1
+                if tokens[position - 1][0] == ")":
+                    return total
+        if token[0] == "ref":
+            _, top, left, bottom, right = token
+            total = 0.0
+            for r in range(int(top), int(bottom) + 1):
+                for c in range(int(left), int(right) + 1):
+                    value = _evaluate_cell(table, r, c, depth)
+                    if value is None:
+                        return None
+                    total += value
+            return total
+        if token[0] == "num":
+            return float(token[1])
+        return None
+
+    result = sum_of_terms(set())
+    return result if position == len(tokens) else None
+
+
+def _tokens(expression: str) -> list[tuple[str, ...]] | None:
+    tokens: list[tuple[str, ...]] = []
+    position = 0
+    expression = expression.strip()
+    while position < len(expression):
+        match = _TOKEN.match(expression, position)
+        if match is None:
+            return None
+        position = match.end()
+        sum_open, col1, row1, col2, row2, number, symbol = match.groups()
+        if sum_open:
+            tokens.append(("SUM(",))
+        elif col1:
+            top, left = int(row1) - 1, _column_index(col1)
+            bottom, right = (int(row2) - 1, _column_index(col2)) if col2 else (top, left)
+            tokens.append(("ref", str(top), str(left), str(bottom), str(right)))
+        elif number:
+            tokens.append(("num", number))
+        elif symbol:
+            tokens.append((symbol,))
+        if position < len(expression) and expression[position:].strip() == "":
+            break
+    return tokens
