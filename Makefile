@@ -23,14 +23,16 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 services:
 	@bash scripts/ensure-postgres.sh
 
-# Generate 40 sample submissions, process them with the embedded defaults (folder inbox,
-# SQLite, Prefect's local API) and write the exception report and the JSON export into out/.
+# Generate a sample round (26 schools: Attachment 1 e-mails in a folder inbox, plan PDFs in an
+# upload folder) plus 40 plans with every plan defect, process them with the embedded defaults
+# (folder inbox, SQLite, Prefect's local API) and write the exception report and the JSON export.
 demo: setup
 	rm -rf $(DEMO) $(OUT)/review.sqlite3 $(OUT)/archive $(OUT)/cache
+	$(BIN)/python -m fixtures.round --out $(DEMO)/round --seed 2022
 	$(BIN)/python -m fixtures.generate --out $(DEMO)/generated --seed 2022 --count 40
-	mkdir -p $(DEMO)/uploads
-	cp $(DEMO)/generated/*.pdf $(DEMO)/uploads/
-	$(BIN)/pilot-intake process $(DEMO)/uploads --report $(OUT)/exception-report.xlsx
+	mkdir -p $(DEMO)/round/uploads/样例方案
+	cp $(DEMO)/generated/*.pdf $(DEMO)/round/uploads/样例方案/
+	$(BIN)/pilot-intake process $(DEMO)/round/uploads --inbox $(DEMO)/round/inbox --report $(OUT)/exception-report.xlsx
 	$(BIN)/pilot-intake export --json $(OUT)/export.json
 	@echo "报告：$(OUT)/exception-report.xlsx   导出：$(OUT)/export.json   数据库：$(OUT)/review.sqlite3"
 
@@ -46,6 +48,9 @@ benchmarks: setup
 	$(BIN)/python -m fixtures.generate --out $(OUT)/bench --seed 7 --count 40
 	$(BIN)/python -m benchmarks.accuracy $(OUT)/bench
 	$(BIN)/python -m benchmarks.speed
+	rm -rf $(OUT)/bench-round
+	$(BIN)/python -m fixtures.round --out $(OUT)/bench-round --seed 7
+	$(BIN)/python -m benchmarks.intake $(OUT)/bench-round
 
 clean:
 	rm -rf $(OUT) .pytest_cache .mypy_cache .ruff_cache

@@ -9,7 +9,6 @@ retried only when the failure is transient; a bad file never raises, so one bad 
 never stops the batch. The domain work lives in extractors/, checks/ and review/.
 """
 
-from __future__ import annotations
 
 import os
 from functools import cache

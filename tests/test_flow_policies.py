@@ -7,6 +7,7 @@ from sqlalchemy.exc import OperationalError
 
 from extractors.errors import TransientError, UnreadableFileError
 from extractors.plan_document import EXTRACTOR_VERSION
+from extractors.received import EXTRACTOR_VERSION as RECEIVED_VERSION
 from flows.process import _extraction_cache_key, _retry_only_transient, list_upload_files
 
 
@@ -17,18 +18,22 @@ def test_only_transient_failures_are_retried() -> None:
     assert not _retry_only_transient(None, None, Failed(data=ValueError("bug")))
 
 
-def test_extraction_cache_key_is_content_and_extractor_version() -> None:
+def test_extraction_cache_key_is_content_route_and_extractor_version() -> None:
     parameters: dict[str, Any] = {
         "sha256": "ab" * 32,
         "source": "a.pdf",
+        "origin": "upload",
         "archive_path": "/x",
         "round_file": None,
     }
     moved = dict(parameters, source="elsewhere/b.pdf", archive_path="/y")
     key = _extraction_cache_key(None, parameters)  # type: ignore[arg-type]
     assert key == _extraction_cache_key(None, moved)  # type: ignore[arg-type]
-    assert key.startswith(EXTRACTOR_VERSION)
+    assert key.startswith(EXTRACTOR_VERSION) and RECEIVED_VERSION in key
     assert key != _extraction_cache_key(None, dict(parameters, sha256="cd" * 32))  # type: ignore[arg-type]
+    # The same bytes e-mailed as 附件1 are read as Attachment 1, not from the plan cache.
+    mailed = dict(parameters, source="m.eml/附件1.pdf", origin="mail")
+    assert key != _extraction_cache_key(None, mailed)  # type: ignore[arg-type]
 
 
 def test_upload_listing_is_stable_and_skips_hidden_files(tmp_path: Any) -> None:

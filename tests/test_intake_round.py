@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pytest
 from sqlalchemy import create_engine, text
 
@@ -23,6 +24,7 @@ from benchmarks.intake import compare
 from fixtures.round import generate_round
 from review.db import make_engine, session_factory
 from review.export_json import build_export
+from schemas.export import ExportFile
 from schemas.round_config import load_round_config
 
 
@@ -106,11 +108,43 @@ def test_round_is_read_exactly(
     assert not report.rule_fn and not report.rule_fp, details
     assert report.clean_schools > 0 and report.clean_with_errors == [], details
     assert report.unknown_schools_listed == report.unknown_schools == 1
+    check_authority_outputs(db_url, cli_env, tmp_path)
     before = snapshot(db_url)
     again = run(process_command(folder, db_url, tmp_path), cli_env, tmp_path)
     assert again.returncode == 0, again.stderr[-3000:]
     assert "新邮件 0 封" in again.stdout and "新处理 0 份" in again.stdout
     assert snapshot(db_url) == before
+
+
+def check_authority_outputs(db_url: str, env: dict[str, str], tmp_path: Path) -> None:
+    """Each bureau gets just its schools: 中职 to their city's bureau, 高职 and 本科 to the province."""
+    config = load_round_config()
+    city_schools = {s.name for s in config.schools if s.type == "中职" and s.city == "长沙市"}
+    province_schools = {s.name for s in config.schools if s.type != "中职"}
+    base = [sys.executable, "-m", "flows.cli"]
+    city_json, province_json = tmp_path / "city.json", tmp_path / "province.json"
+    for path, authority in ((city_json, "长沙市"), (province_json, "province")):
+        done = run(
+            [*base, "export", "--json", str(path), "--db", db_url, "--authority", authority], env, tmp_path
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+    city = ExportFile.model_validate_json(city_json.read_text(encoding="utf-8"))
+    province = ExportFile.model_validate_json(province_json.read_text(encoding="utf-8"))
+    assert {s.name for s in city.schools} == city_schools
+    assert {s.review_authority for s in city.schools} == {"city"}
+    assert {d.school for d in city.documents} <= city_schools
+    assert {s.name for s in province.schools} == province_schools
+    assert {d.school for d in province.documents} <= province_schools and province.documents
+    report_path = tmp_path / "province.xlsx"
+    done = run(
+        [*base, "report", "--xlsx", str(report_path), "--db", db_url, "--authority", "省教育厅"],
+        env,
+        tmp_path,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    rows = list(openpyxl.load_workbook(report_path)["问题清单"].iter_rows(min_row=2, values_only=True))
+    assert rows and {row[0] for row in rows} == {"省教育厅"}
+    assert {row[1] for row in rows} <= province_schools
 
 
 def _count(db: Path, table: str) -> int:

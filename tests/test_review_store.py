@@ -765,19 +765,20 @@ def test_exception_report(
     assert sheet.auto_filter.ref == "A1:K6"
     assert all(c.font.bold for c in sheet[1])
     rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=2)]
-    # Current documents only (v1's still-open findings are not repeated), grouped by school.
+    # Current documents only (v1's still-open findings are not repeated), grouped by reviewing
+    # authority (the province first, then each city bureau), then by school.
     assert [(r[1], r[4], r[5], r[7]) for r in rows] == [
-        (ZHONGZHI, "（学校层面）", None, "school.application_without_plan"),
-        (ZHONGZHI, "mail/1.eml/附件1.xlsx", 1, "annex1.seal_missing"),
         (GAOZHI, "mail/0420.eml/老年照护方案（更正）.pdf", 2, "plan.unknown_certificate"),
         (GAOZHI, "mail/0420.eml/老年照护方案（更正）.pdf", 2, "plan.seal_missing"),
         (GAOZHI, "mail/0420.eml/老年照护方案（更正）.pdf", 2, "plan.sessions_sum"),
+        (ZHONGZHI, "（学校层面）", None, "school.application_without_plan"),
+        (ZHONGZHI, "mail/1.eml/附件1.xlsx", 1, "annex1.seal_missing"),
     ]
-    assert rows[0][:4] == ["长沙市教育局", ZHONGZHI, "中职", "长沙市"]
-    assert rows[2][:4] == ["省教育厅", GAOZHI, "高职", "长沙市"]
-    assert [r[8] for r in rows] == ["错误", "错误", "警告", "错误", "错误"]
-    assert rows[4][6] == 2 and rows[4][10] == "报考人数：45人"
-    warning_cell, error_cell = sheet.cell(row=4, column=9), sheet.cell(row=5, column=9)
+    assert rows[0][:4] == ["省教育厅", GAOZHI, "高职", "长沙市"]
+    assert rows[3][:4] == ["长沙市教育局", ZHONGZHI, "中职", "长沙市"]
+    assert [r[8] for r in rows] == ["警告", "错误", "错误", "错误", "错误"]
+    assert rows[2][6] == 2 and rows[2][10] == "报考人数：45人"
+    warning_cell, error_cell = sheet.cell(row=2, column=9), sheet.cell(row=3, column=9)
     assert warning_cell.fill.fgColor.rgb == WARNING_FILL.fgColor.rgb == "FFFFEB9C"
     assert error_cell.fill.fgColor.rgb == ERROR_FILL.fgColor.rgb == "FFFFC7CE"
     assert (
