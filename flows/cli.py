@@ -86,10 +86,23 @@ def _sources(args: argparse.Namespace) -> tuple[str | None, str | None]:
     return folder, inbox
 
 
+# Set before Prefect loads. Reviewers read the run log: one Chinese line per document is
+# enough, Prefect's per-task "Finished in state Completed()" is not; the embedded temporary
+# server has no network to send telemetry to, and its shutdown races with its own event
+# flushing (harmless tracebacks), so only its critical messages are shown.
+QUIET_PREFECT = {
+    "PREFECT_LOGGING_LOGGERS_PREFECT_TASK_RUNS_LEVEL": "WARNING",
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "PREFECT_LOGGING_LOGGERS_PREFECT_SERVER_LEVEL": "CRITICAL",
+}
+
+
 def _prepare_prefect(settings: Settings) -> None:
     # The extraction cache (Prefect task results keyed by content hash) lives beside the
-    # archive unless the operator configured Prefect's storage; set before Prefect loads.
+    # archive unless the operator configured Prefect's storage.
     os.environ.setdefault("PREFECT_LOCAL_STORAGE_PATH", str(settings.cache_dir.resolve()))
+    for name, value in QUIET_PREFECT.items():
+        os.environ.setdefault(name, value)
 
 
 def command_process(args: argparse.Namespace) -> int:

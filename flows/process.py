@@ -9,7 +9,6 @@ retried only when the failure is transient; a bad file never raises, so one bad 
 never stops the batch. The domain work lives in extractors/, checks/ and review/.
 """
 
-
 import os
 from functools import cache
 from pathlib import Path
@@ -174,9 +173,10 @@ def _archive_message(
     archive: RawArchive,
     message: InboxMessage,
     config: RoundConfig,
-) -> bool:
+) -> tuple[bool, int]:
     """Store the message and its attachments and say what they are; the caller commits.
-    Returns False for a second delivery of a message already archived under another key."""
+    Returns whether it is a first delivery (not a second one of a message already archived
+    under another key) and how many files were recorded."""
     parsed = parse_message(message.raw)
     row = message_row(session, message.key)
     earlier = earlier_delivery(session, key=message.key, message_id=parsed.message_id)
@@ -211,7 +211,7 @@ def _archive_message(
         session, run=run, archived=raw, source=message.name, received_at=when, message_id=row.id
     )
     if earlier is not None:
-        return False  # the raw copy is kept; its attachments are already in from the first delivery
+        return False, 1  # the raw copy is kept; its attachments are already in from the first delivery
     for attachment in parsed.attachments:
         stored = archive.store(attachment.content)
         record_received_file(
@@ -222,7 +222,7 @@ def _archive_message(
             received_at=when,
             message_id=row.id,
         )
-    return True
+    return True, 1 + len(parsed.attachments)
 
 
 def _ingest_inbox(
@@ -246,8 +246,11 @@ def _ingest_inbox(
                 logger.info("邮件 %s 正由另一运行处理，本次跳过", message.name)
                 continue
             if claim == "claimed":
-                fresh = _archive_message(session, run=run, archive=archive, message=message, config=config)
+                fresh, files = _archive_message(
+                    session, run=run, archive=archive, message=message, config=config
+                )
                 session.commit()  # archived and committed: only now may the source forget it
+                summary.files_received += files
                 summary.messages_new += int(fresh)
                 summary.messages_duplicate += int(not fresh)
             inbox.mark_done(message)
@@ -386,12 +389,15 @@ def _store_result(
             f"仍存在 {len(comparison.still_open)} 条，新增 {len(comparison.new)} 条"
         )
     kind = {"plan": "试点方案", "annex1": "附件1统计表", "other": "其他文件"}[result.kind]
+    status = {"ok": "读取正常", "partial": "部分读取", "failed": "无法读取"}[result.status]
+    if any(e.code == "ocr.required" for e in result.errors):
+        status = "扫描件，待OCR识别"
     logger.info(
         "%s（%s，%s）：%s，错误 %d 条，警告 %d 条%s",
         result.source,
         school or "未识别学校",
         kind,
-        {"ok": "读取正常", "partial": "部分读取", "failed": "无法读取"}[result.status],
+        status,
         errors,
         warnings,
         fixed,
