@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from benchmarks.scoring import RuleScores
 from checks import check_document
 from extractors.plan_document import extract_plan_document, plan_extractor_for
 from schemas.round_config import RoundConfig, load_round_config
@@ -37,9 +38,7 @@ class AccuracyReport:
     documents: int = 0
     field_total: Counter[str] = field(default_factory=Counter)
     field_correct: Counter[str] = field(default_factory=Counter)
-    rule_tp: Counter[str] = field(default_factory=Counter)
-    rule_fp: Counter[str] = field(default_factory=Counter)
-    rule_fn: Counter[str] = field(default_factory=Counter)
+    rules: RuleScores = field(default_factory=RuleScores)
     clean_documents: int = 0
     clean_with_errors: int = 0
     misses: list[str] = field(default_factory=list)
@@ -75,15 +74,7 @@ def measure(folder: Path, config: RoundConfig) -> AccuracyReport:
                 )
         expected_rules = set(truth.get("expected_rules", []))
         found_rules = {f.rule for f in findings}
-        for rule in expected_rules | found_rules:
-            if rule in expected_rules and rule in found_rules:
-                report.rule_tp[rule] += 1
-            elif rule in found_rules:
-                report.rule_fp[rule] += 1
-                report.misses.append(f"{pdf.name}: {rule} raised but not expected")
-            else:
-                report.rule_fn[rule] += 1
-                report.misses.append(f"{pdf.name}: {rule} expected but not raised")
+        report.rules.score(pdf.name, expected_rules, found_rules, report.misses)
         if not expected_rules:
             report.clean_documents += 1
             if any(f.severity == "error" for f in findings):
@@ -100,12 +91,7 @@ def render(report: AccuracyReport) -> str:
     lines.append(
         f"{'ALL FIELDS':<32} {sum(report.field_correct.values()):>8} {total:>6} {report.exact_match:>7.1%}"
     )
-    lines += ["", f"{'rule':<30} {'tp':>4} {'fp':>4} {'fn':>4} {'precision':>10} {'recall':>8}"]
-    for rule in sorted(set(report.rule_tp) | set(report.rule_fp) | set(report.rule_fn)):
-        tp, fp, fn = report.rule_tp[rule], report.rule_fp[rule], report.rule_fn[rule]
-        precision = tp / (tp + fp) if tp + fp else float("nan")
-        recall = tp / (tp + fn) if tp + fn else float("nan")
-        lines.append(f"{rule:<30} {tp:>4} {fp:>4} {fn:>4} {precision:>10.1%} {recall:>8.1%}")
+    lines += ["", *report.rules.table()]
     lines += [
         "",
         f"clean documents with an error-level finding: {report.clean_with_errors} of {report.clean_documents}",

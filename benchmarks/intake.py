@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from benchmarks.scoring import RuleScores
 from schemas.export import ExportFile
 
 RULE_PREFIXES = ("annex1.", "school.")
@@ -48,9 +49,7 @@ class IntakeReport:
     cells_total: int = 0
     cells_correct: int = 0
     tables: int = 0
-    rule_tp: Counter[str] = field(default_factory=Counter)
-    rule_fp: Counter[str] = field(default_factory=Counter)
-    rule_fn: Counter[str] = field(default_factory=Counter)
+    rules: RuleScores = field(default_factory=RuleScores)
     clean_schools: int = 0
     clean_with_errors: list[str] = field(default_factory=list)
     unknown_schools_listed: int = 0
@@ -100,15 +99,7 @@ def compare(manifest: dict[str, Any], export: ExportFile) -> IntakeReport:
         findings += [f for d in school_documents for f in d.findings]
         found = {f.rule for f in findings if f.rule.startswith(RULE_PREFIXES)}
         expected = set(entry["expected_rules"])
-        for rule in expected | found:
-            if rule in expected and rule in found:
-                report.rule_tp[rule] += 1
-            elif rule in found:
-                report.rule_fp[rule] += 1
-                report.misses.append(f"{name}: {rule} raised but not expected ({entry['variant']})")
-            else:
-                report.rule_fn[rule] += 1
-                report.misses.append(f"{name}: {rule} expected but not raised")
+        report.rules.score(f"{name}（{entry['variant']}）", expected, found, report.misses)
         if not expected:
             report.clean_schools += 1
             errors = sorted({f.rule for f in findings if f.severity == "error"})
@@ -132,13 +123,8 @@ def render(report: IntakeReport) -> str:
         "",
         f"Attachment 1 cells: {report.cells_correct}/{report.cells_total} ({report.cell_accuracy:.2%}) in {report.tables} tables",
         "",
-        f"{'rule':<34} {'tp':>4} {'fp':>4} {'fn':>4} {'precision':>10} {'recall':>8}",
+        *report.rules.table(width=34),
     ]
-    for rule in sorted(set(report.rule_tp) | set(report.rule_fp) | set(report.rule_fn)):
-        tp, fp, fn = report.rule_tp[rule], report.rule_fp[rule], report.rule_fn[rule]
-        precision = tp / (tp + fp) if tp + fp else float("nan")
-        recall = tp / (tp + fn) if tp + fn else float("nan")
-        lines.append(f"{rule:<34} {tp:>4} {fp:>4} {fn:>4} {precision:>10.1%} {recall:>8.1%}")
     lines += [
         "",
         f"clean schools with an error-level finding: {len(report.clean_with_errors)} of {report.clean_schools}",
@@ -157,11 +143,17 @@ def run_intake(folder: Path, db_url: str, work: Path) -> ExportFile:
     settings = Settings(db_url=db_url, archive_dir=work / "archive", cache_dir=work / "cache")
     os.environ.setdefault("PREFECT_LOCAL_STORAGE_PATH", str(settings.cache_dir.resolve()))
     from flows.process import intake
+
+    intake(settings, uploads=str(folder / "uploads"), inbox=str(folder / "inbox"))
+    return export_of(db_url)
+
+
+def export_of(db_url: str) -> ExportFile:
+    """The JSON export of a review database, as ``pilot-intake export`` builds it."""
     from review.db import make_engine, session_factory
     from review.export_json import build_export
     from schemas.round_config import load_round_config
 
-    intake(settings, uploads=str(folder / "uploads"), inbox=str(folder / "inbox"))
     engine = make_engine(db_url)
     try:
         with session_factory(engine)() as session:

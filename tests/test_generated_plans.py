@@ -27,9 +27,9 @@ def test_field_exact_match_at_least_98_percent(report: AccuracyReport) -> None:
 
 
 def test_every_injected_defect_is_found(report: AccuracyReport) -> None:
-    missed = {rule: count for rule, count in report.rule_fn.items() if count}
+    missed = {rule: count for rule, count in report.rules.fn.items() if count}
     assert missed == {}, "\n".join(m for m in report.misses if "expected but not raised" in m)
-    injected = set(report.rule_tp)
+    injected = set(report.rules.tp)
     assert {
         "plan.no_fee_declaration",
         "plan.field_missing",
@@ -49,5 +49,5 @@ def test_clean_files_raise_no_error_level_finding(report: AccuracyReport) -> Non
 
 
 def test_no_rule_fires_where_it_should_not(report: AccuracyReport) -> None:
-    spurious = {rule: count for rule, count in report.rule_fp.items() if count}
+    spurious = {rule: count for rule, count in report.rules.fp.items() if count}
     assert spurious == {}, "\n".join(m for m in report.misses if "raised but not expected" in m)
