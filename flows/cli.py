@@ -8,6 +8,7 @@ Exit codes:
   4  the review database cannot be reached or written
   5  the batch was processed, but some files could not be read (see the report: file.* findings)
   6  an external tool is missing (tesseract, ...)
+  7  the inbox (IMAP server) cannot be reached right now; the next run tries again
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from extractors.errors import ConfigurationError, ExternalToolError, PilotIntakeError
+from extractors.errors import ConfigurationError, ExternalToolError, PilotIntakeError, TransientError
 from flows.settings import Settings
 from schemas.round_config import RoundConfig, load_round_config
 
@@ -37,6 +38,7 @@ EXIT_INPUT_MISSING = 3
 EXIT_DATABASE = 4
 EXIT_UNREADABLE_FILES = 5
 EXIT_TOOL = 6
+EXIT_TRANSIENT = 7
 
 log = logging.getLogger("pilot_intake")
 
@@ -55,6 +57,8 @@ def exit_code_for(error: BaseException) -> int:
         return EXIT_DATABASE
     if isinstance(error, ExternalToolError):
         return EXIT_TOOL
+    if isinstance(error, TransientError):
+        return EXIT_TRANSIENT
     return EXIT_INTERNAL
 
 

@@ -5,9 +5,10 @@ from typing import Any
 from prefect.states import Failed
 from sqlalchemy.exc import OperationalError
 
-from extractors.errors import TransientError, UnreadableFileError
+from extractors.errors import ConfigurationError, TransientError, UnreadableFileError
 from extractors.plan_document import EXTRACTOR_VERSION
 from extractors.received import EXTRACTOR_VERSION as RECEIVED_VERSION
+from flows.cli import InputFolderError, exit_code_for
 from flows.process import _extraction_cache_key, _retry_only_transient, list_upload_files
 
 
@@ -46,3 +47,11 @@ def test_upload_listing_is_stable_and_skips_hidden_files(tmp_path: Any) -> None:
         "b/1.pdf",
         "b/2.pdf",
     ]
+
+
+def test_exit_codes_are_mapped_in_one_place() -> None:
+    assert exit_code_for(TransientError("IMAP服务器无响应")) == 7
+    assert exit_code_for(ConfigurationError("IMAP密码错误")) == 2
+    assert exit_code_for(InputFolderError("收件箱目录不存在")) == 3
+    assert exit_code_for(OperationalError("select 1", {}, Exception("gone"))) == 4
+    assert exit_code_for(ValueError("bug")) == 1
