@@ -190,3 +190,37 @@ def test_run_killed_midway_then_rerun_equals_one_clean_run(
         )
     engine.dispose()
     assert statuses == {"abandoned": 1, "completed": 1}
+
+
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+def test_two_runs_at_once_take_each_message_once(
+    round_dir: tuple[Path, dict[str, Any]], db_url: str, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    folder, manifest = round_dir
+    maildir = tmp_path / "Maildir"
+    for sub in ("new", "cur", "tmp"):
+        (maildir / sub).mkdir(parents=True)
+    for path in sorted((folder / "inbox").glob("*.eml")):
+        (maildir / "new" / f"{path.stem}.M1P1.round").write_bytes(path.read_bytes())
+    command = [
+        sys.executable, "-m", "flows.cli", "process", str(folder / "uploads"), "--inbox", str(maildir),
+        "--db", db_url, "--archive", str(tmp_path / "archive"),
+    ]  # fmt: skip
+    runs = [
+        subprocess.Popen(
+            command, cwd=tmp_path, env=cli_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(2)
+    ]
+    outputs = [run.communicate(timeout=900) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], "\n".join(err[-2000:] for _, err in outputs)
+    taken = [int(out.split("新邮件 ")[1].split(" 封")[0]) for out, _ in outputs]
+    messages = [entry["message"] for entry in manifest["schools"] if entry["message"]]
+    assert sum(taken) == len(messages)  # each message unpacked by exactly one of the two runs
+    state = snapshot(db_url)
+    assert [status for _, status, *_ in state["messages"]] == ["done"] * len(messages)
+    expected_files = sum(1 + len(m["expected_paths"]) for m in messages)
+    assert len([r for r in state["received"] if ".M1P1.round" in r[1]]) == expected_files
+    assert list((maildir / "new").iterdir()) == []
+    report = compare(manifest, export_of(db_url))
+    assert report.rules.perfect and report.clean_with_errors == [], "\n".join(report.misses[:20])
