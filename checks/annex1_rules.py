@@ -47,11 +47,11 @@ def _mismatches(
     label: str,
     total: Row | None,
     rows: Sequence[Row],
-    columns: Sequence[tuple[str, str, Callable[[Row], float | int | None]]],
+    columns: Sequence[tuple[str, Callable[[Row], float | int | None]]],
 ) -> Iterator[RuleHit]:
     if total is None:
         return
-    for column, name, value_of in columns:
+    for name, value_of in columns:
         written = value_of(total)
         values = [value_of(row) for row in rows]
         present = [v for v in values if v is not None]
@@ -64,7 +64,7 @@ def _mismatches(
                     f"{label}合计行的“{name}”填写为{_number(written)}，"
                     f"但各行之和为{_number(computed)}，请学校核对后重新报送。"
                 ),
-                evidence=f"{column}：合计{_number(written)}；各行之和{_number(computed)}",
+                evidence=f"{name}：合计{_number(written)}；各行之和{_number(computed)}",
             )
 
 
@@ -75,13 +75,13 @@ def totals_mismatch(data: Annex1Data, config: RoundConfig) -> Iterator[RuleHit]:
         data.existing_total,
         data.existing,
         (
-            ("scale", "试点规模", lambda r: r.scale),
-            ("completed", "已完成考核人数", lambda r: r.completed),
-            ("fee_due_wan", "应缴考核费（万元）", lambda r: r.fee_due_wan),
-            ("fee_paid_wan", "已缴考核费（万元）", lambda r: r.fee_paid_wan),
+            ("试点规模", lambda r: r.scale),
+            ("已完成考核人数", lambda r: r.completed),
+            ("应缴考核费（万元）", lambda r: r.fee_due_wan),
+            ("已缴考核费（万元）", lambda r: r.fee_paid_wan),
         ),
     )
-    yield from _mismatches("新申报", data.new_total, data.new, (("scale", "申报规模", lambda r: r.scale),))
+    yield from _mismatches("新申报", data.new_total, data.new, (("申报规模", lambda r: r.scale),))
 
 
 @rule("annex1.fee_overpaid", Severity.WARNING, "已缴考核费超过应缴考核费", "annex1")
