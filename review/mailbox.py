@@ -19,7 +19,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from review.models import MailMessage, Run, School, utcnow
-from review.store import _insert_ignore, as_utc
+from review.store import as_utc, insert_ignore
 
 ClaimResult = Literal["claimed", "archived", "busy"]
 
@@ -61,7 +61,7 @@ class MessageIdentity:
 def claim_message(session: Session, *, run: Run, message: MessageIdentity) -> ClaimResult:
     """Take the message for ``run``; commits. ``archived`` means another run already stored it
     (only the source mark may be missing), ``busy`` that a live run is storing it now."""
-    _insert_ignore(
+    insert_ignore(
         session,
         MailMessage,
         {

@@ -64,9 +64,7 @@ class SaveOutcome:
 # --- small helpers -------------------------------------------------------------------------
 
 
-def _insert_ignore(
-    session: Session, model: type[Any], values: Mapping[str, Any], keys: Sequence[str]
-) -> None:
+def insert_ignore(session: Session, model: type[Any], values: Mapping[str, Any], keys: Sequence[str]) -> None:
     """INSERT that does nothing when the unique key already exists.
 
     A plain select-then-insert races when parallel tasks see the same school or file; both
@@ -182,7 +180,7 @@ def get_or_create_school(session: Session, name: str) -> School:
     school = session.scalars(select(School).where(School.name == name)).one_or_none()
     if school is not None:
         return school
-    _insert_ignore(session, School, {"name": name, "known": False, "created_at": utcnow()}, ["name"])
+    insert_ignore(session, School, {"name": name, "known": False, "created_at": utcnow()}, ["name"])
     return session.scalars(select(School).where(School.name == name)).one()
 
 
@@ -199,7 +197,7 @@ def sync_schools(session: Session, config: RoundConfig) -> None:
     for name, entry in configured.items():
         school = existing.get(name)
         if school is None:
-            _insert_ignore(session, School, {"name": name, "known": True, "created_at": utcnow()}, ["name"])
+            insert_ignore(session, School, {"name": name, "known": True, "created_at": utcnow()}, ["name"])
             school = session.scalars(select(School).where(School.name == name)).one()
         school.type = entry.type
         school.city = entry.city
@@ -251,7 +249,7 @@ def record_received_file(
 ) -> ReceivedFile:
     """The receipt of ``archived`` at ``source``; the first receipt is kept when it repeats.
     ``message_id`` links an e-mailed file (and the message file itself) to its message row."""
-    _insert_ignore(
+    insert_ignore(
         session,
         ReceivedFile,
         {
