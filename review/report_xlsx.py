@@ -3,7 +3,8 @@
 One row per open problem of the current version of every submission, grouped by school,
 with the authority that reviews it, so the province and each city bureau can filter out
 their own schools; plus a summary, the comparison of corrected files with the ones they
-replaced, and the status of every received file, so nothing received goes unseen.
+replaced, the status of every received file, so nothing received goes unseen, and the log of
+every e-mail with the school it was matched to.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from checks import REGISTRY
 from review.files import write_atomically
-from review.models import Document, FindingChange, FindingRow
+from review.models import Document, FindingChange, FindingRow, MailMessage
 from review.queries import (
     UNKNOWN_SCHOOL_LABEL,
     SchoolInfo,
@@ -46,6 +47,13 @@ SHEET_FINDINGS = "问题清单"
 SHEET_SUMMARY = "汇总"
 SHEET_CORRECTIONS = "更正对比"
 SHEET_FILES = "文件状态"
+SHEET_MAIL = "收件记录"
+MAIL_STATUS_LABELS = {
+    "claimed": "处理中（或上次运行中断）",
+    "archived": "已归档，待在邮箱中标记",
+    "done": "已处理",
+    "duplicate": "重复投递（已归档，未重复处理）",
+}
 
 FINDING_HEADERS = (
     "审核单位",
@@ -399,6 +407,35 @@ def _files_rows(session: Session, documents: Sequence[Document], *, everything: 
     return rows
 
 
+def _mail_rows(session: Session, schools: set[str] | None) -> list[list[Any]]:
+    """Every e-mail taken in: who sent it, which school it was matched to and by which clue, so
+    a reviewer can check a wrong or missing match (an unknown sender is never dropped)."""
+    rows: list[list[Any]] = []
+    messages = session.scalars(
+        select(MailMessage)
+        .options(selectinload(MailMessage.school))
+        .order_by(MailMessage.received_at, MailMessage.id)
+    )
+    for message in messages:
+        school = message.school.name if message.school else None
+        if schools is not None and school not in schools:
+            continue
+        rows.append(
+            [
+                _local_time(message.received_at) if message.received_at else None,
+                message.sender,
+                message.subject,
+                school or UNKNOWN_SCHOOL_LABEL,
+                message.school_evidence or "未能识别",
+                message.attachment_count,
+                MAIL_STATUS_LABELS.get(message.status, message.status),
+                "\n".join(message.problems) or None,
+                message.name,
+            ]
+        )
+    return rows
+
+
 def write_exception_report(
     session: Session, config: RoundConfig, path: Path, *, authority: str | None = None
 ) -> ReportSummary:
@@ -456,6 +493,16 @@ def write_exception_report(
         wrapped=frozenset({"文件"}),
     )
     _landscape(files_sheet)
+
+    mail_sheet = workbook.create_sheet(SHEET_MAIL)
+    _table_sheet(
+        mail_sheet,
+        ("接收时间", "发件人", "主题", "学校", "学校识别依据", "附件数", "状态", "邮件问题", "邮件文件"),
+        (17, 28, 44, 26, 14, 8, 22, 40, 30),
+        _mail_rows(session, set(infos) if authority is not None else None),
+        wrapped=frozenset({"主题", "邮件问题"}),
+    )
+    _landscape(mail_sheet)
 
     path = Path(path)
     write_atomically(path, workbook.save, suffix=".xlsx")

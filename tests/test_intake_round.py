@@ -98,11 +98,26 @@ def test_round_is_read_exactly(
     assert report.clean_schools > 0 and report.clean_with_errors == [], details
     assert report.unknown_schools_listed == report.unknown_schools == 1
     check_authority_outputs(db_url, cli_env, tmp_path)
+    check_mail_log(manifest, db_url, cli_env, tmp_path)
     before = snapshot(db_url)
     again = run(process_command(folder, db_url, tmp_path), cli_env, tmp_path)
     assert again.returncode == 0, again.stderr[-3000:]
     assert "新邮件 0 封" in again.stdout and "新处理 0 份" in again.stdout
     assert snapshot(db_url) == before
+
+
+def check_mail_log(manifest: dict[str, Any], db_url: str, env: dict[str, str], tmp_path: Path) -> None:
+    """The report's 收件记录 lists every e-mail with the school it was matched to and why."""
+    path = tmp_path / "full.xlsx"
+    done = run(
+        [sys.executable, "-m", "flows.cli", "report", "--xlsx", str(path), "--db", db_url], env, tmp_path
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    rows = list(openpyxl.load_workbook(path)["收件记录"].iter_rows(min_row=2, values_only=True))
+    expected = {e["message"]["file"]: e["school"] for e in manifest["schools"] if e["message"]}
+    assert {row[8]: row[3] for row in rows} == expected
+    assert {row[6] for row in rows} == {"已处理"}
+    assert all(row[4] != "未能识别" for row in rows)
 
 
 def check_authority_outputs(db_url: str, env: dict[str, str], tmp_path: Path) -> None:

@@ -744,7 +744,7 @@ def test_exception_report(
     assert summary.schools_with_findings == 2
 
     book = load_workbook(summary.path)
-    assert book.sheetnames == ["问题清单", "汇总", "更正对比", "文件状态"]
+    assert book.sheetnames == ["问题清单", "汇总", "更正对比", "文件状态", "收件记录"]
 
     sheet = book["问题清单"]
     headers = [c.value for c in sheet[1]]
