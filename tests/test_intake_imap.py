@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import imaplib
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -131,3 +133,36 @@ def test_second_delivery_of_the_same_message_is_kept_not_unpacked(
         "duplicate",
     ]
     assert flagged(dovecot) == [True, True]
+
+
+SECRET_SCRIPT = """
+import os, sys
+from prefect.blocks.system import Secret
+Secret(value=os.environ.pop("TEST_IMAP_PASSWORD")).save("pilot-intake-imap", overwrite=True)
+from extractors.inbox import open_inbox
+with open_inbox(sys.argv[1]) as inbox:
+    print("fetched", len(list(inbox.fetch())), repr(inbox))
+"""
+
+
+def test_password_from_a_prefect_secret_block(
+    dovecot: DovecotServer, messages: list[bytes], tmp_path: Path
+) -> None:
+    dovecot.deliver(messages[0])
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_API_URL", "PILOT_INTAKE_IMAP"))}
+    env.update(
+        PREFECT_HOME=str(tmp_path / "prefect-home"),
+        PILOT_INTAKE_IMAP_PASSWORD_SECRET="pilot-intake-imap",
+        TEST_IMAP_PASSWORD=dovecot.password,
+    )
+    url = f"imap://{dovecot.user}@{dovecot.host}:{dovecot.port}/INBOX?security=none"
+    done = subprocess.run(
+        [sys.executable, "-c", SECRET_SCRIPT, url],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "fetched 1" in done.stdout and dovecot.password not in done.stdout
