@@ -603,3 +603,89 @@ def test_cell_accuracy_on_unseen_generated_files(config: RoundConfig) -> None:
         f"cell accuracy {accuracy:.4%} ({matched}/{total} cells, {exact}/{files} files exact)"
     )
     print(f"Attachment 1 cell accuracy {accuracy:.2%} ({matched}/{total} cells, {exact}/{files} files exact)")
+
+
+def _sheet_bytes(rows: list[list[object]], merges: tuple[str, ...] = ()) -> bytes:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in rows:
+        sheet.append(row)
+    for cells in merges:
+        sheet.merge_cells(cells)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def test_hand_made_table_with_other_wording(config: RoundConfig) -> None:
+    """Not from the generator: labels, units and layout as one school wrote them by hand."""
+    content = _sheet_bytes(
+        [
+            ["附件1"],
+            ["湖南省2022年1+X证书制度试点院校信息统计表"],
+            ["学校名称（公章）：湘潭医卫职业技术学院", None, None, "填报人：李四", None, "联系电话：13907310000"],
+            ["一、已有试点情况"],
+            ["序号", "试点批次", "试点证书名称", "证书等级", "已试点人数", "已考核人数", "应缴纳考核费用（万元）", "实缴费用(万元)", "备注"],
+            [1, "2020年第二批", "老年照护", "初级", "60人", "60人", 1.8, 1.8, None],
+            [2, "2021年第一批", "母婴护理", "中级", 40, 25, "1.6万元", 1.0, "部分未考"],
+            ["合 计", None, None, None, 100, 85, 3.4, 2.8, None],
+            [None],
+            ["二、2022年新申报试点情况"],
+            ["序号", "证书名称", "等级", "拟申报规模（人）"],
+            [1, "幼儿照护", "初级", 50],
+            [2, "失智老年人照护", "中级", 30],
+            ["合计", None, None, 80],
+            ["主管校领导签字：", None, None, "日期：2022年4月20日"],
+        ]
+    )  # fmt: skip
+    result = extract_annex1_document(content, source="附件1.xlsx", config=config)
+    assert result.status == "ok" and result.annex1 is not None
+    data = result.annex1
+    assert (data.school, data.contact.name, data.contact.phone) == (
+        "湘潭医卫职业技术学院",
+        "李四",
+        "13907310000",
+    )
+    assert [(r.batch, r.scale, r.completed, r.fee_due_wan, r.carryover) for r in data.existing] == [
+        ("2020年第二批", 60, 60, 1.8, 0),
+        ("2021年第一批", 40, 25, 1.6, 15),
+    ]
+    assert data.existing_total is not None and data.existing_total.fee_paid_wan == 2.8
+    assert [(r.certificate, r.level, r.scale) for r in data.new] == [
+        ("幼儿照护", "初级", 50),
+        ("失智老年人照护", "中级", 30),
+    ]
+    assert data.new_total is not None and data.new_total.scale == 80
+    assert data.date == dt.date(2022, 4, 20)
+
+
+def test_hand_made_two_row_merged_header_with_abbreviated_school(config: RoundConfig) -> None:
+    content = _sheet_bytes(
+        [
+            ["院校试点信息统计表"],
+            ["院校名称：长沙民政职院（盖章）"],
+            ["已有试点情况", None, None, None, None, None, None],
+            ["批次", "证书", "级别", "试点人数", "已完成考核", "考核费（万元）", None],
+            [None, None, None, None, None, "应缴", "已缴"],
+            ["2019年第1批", "Web前端开发", "中级", "３０", "30", "0.9", "0.9"],
+            ["2021-2", "建筑信息模型(BIM)", "初级", "50", "10", "1.5", "1.5"],
+            ["合计", None, None, "80", "40", "2.4", "2.4"],
+            [],
+            ["新申报情况"],
+            ["证书名称", "等级", "规模"],
+            ["物流管理", "高级", "40"],
+            ["合计", None, "40"],
+            ["联系人：王五    联系电话：0731-88888888"],
+        ],
+        merges=("A3:G3", "F4:G4", "A4:A5", "B4:B5", "C4:C5", "D4:D5", "E4:E5"),
+    )
+    result = extract_annex1_document(content, source="附件1.xlsx", config=config)
+    assert result.status == "ok" and result.annex1 is not None
+    data = result.annex1
+    assert data.school == "长沙民政职业技术学院" and data.contact.name == "王五"
+    assert [(r.batch, r.certificate, r.scale, r.fee_paid_wan, r.carryover) for r in data.existing] == [
+        ("2019年第一批", "Web前端开发", 30, 0.9, 0),
+        ("2021年第二批", "建筑信息模型（BIM）", 50, 1.5, 40),
+    ]
+    assert [(r.certificate, r.level, r.scale) for r in data.new] == [("物流管理", "高级", 40)]
