@@ -9,7 +9,21 @@ from __future__ import annotations
 from typing import Literal
 
 FileType = Literal[
-    "pdf", "zip", "ole", "jpeg", "png", "tiff", "gif", "bmp", "rar", "7z", "rtf", "text", "empty", "unknown"
+    "pdf",
+    "zip",
+    "ole",
+    "jpeg",
+    "png",
+    "tiff",
+    "gif",
+    "bmp",
+    "rar",
+    "7z",
+    "rtf",
+    "tnef",
+    "text",
+    "empty",
+    "unknown",
 ]
 
 _MAGIC: tuple[tuple[bytes, FileType], ...] = (
@@ -25,6 +39,8 @@ _MAGIC: tuple[tuple[bytes, FileType], ...] = (
     (b"Rar!\x1a\x07", "rar"),
     (b"7z\xbc\xaf\x27\x1c", "7z"),
     (b"{\\rtf", "rtf"),
+    # Outlook's winmail.dat: the real attachments are wrapped inside, unreadable elsewhere.
+    (b"\x78\x9f\x3e\x22", "tnef"),
 )
 
 # Human names for the message a school reads.
@@ -39,6 +55,7 @@ TYPE_NAMES: dict[str, str] = {
     "rar": "RAR压缩包",
     "7z": "7z压缩包",
     "rtf": "RTF文档",
+    "tnef": "Outlook的winmail.dat（TNEF格式）",
     "text": "纯文本",
     "unknown": "无法识别的格式",
 }

@@ -34,6 +34,8 @@ EXTRACTOR_VERSION = "received-1"
 
 ANNEX1_NAME = re.compile(r"附件\s*[1一]|统计表|信息表|试点信息|汇总表")
 PLAN_NAME = re.compile(r"方案|协议")
+# Mail services that replace large attachments with a download link in the body.
+LINKED_ATTACHMENT_MARKERS = ("超大附件", "文件中转站", "云附件", "大附件", "网盘附件")
 IMAGE_TYPES: frozenset[FileType] = frozenset({"jpeg", "png", "tiff", "gif", "bmp"})
 # Formats a school might use for a document we need, which we cannot read: the school resends.
 UNSUPPORTED_TYPES: frozenset[FileType] = frozenset({"rar", "7z", "rtf"})
@@ -82,11 +84,16 @@ def _message_document(content: bytes, source: str) -> DocumentResult:
     parsed = parse_message(content)
     errors = [ProcessingError(component="mail", code="mail.defect", message=text) for text in parsed.problems]
     if not parsed.attachments:
+        linked = any(marker in parsed.body_text for marker in LINKED_ATTACHMENT_MARKERS)
         errors.append(
             ProcessingError(
                 component="mail",
                 code="mail.no_attachments",
-                message="邮件中没有附件：若学校本意是报送附件1统计表，请联系学校补发",
+                message=(
+                    "邮件中的附件是网盘链接（如QQ邮箱超大附件），系统无法自动下载：请人工下载，或请学校直接以附件发送"
+                    if linked
+                    else "邮件中没有附件：若学校本意是报送附件1统计表，请联系学校补发"
+                ),
             )
         )
     return DocumentResult(
@@ -156,6 +163,15 @@ def extract_received(
         if ANNEX1_NAME.search(name):
             return _scan(content, source, "annex1", "附件1统计表")
         return DocumentResult(source=source, sha256=hashlib.sha256(content).hexdigest(), kind="other")
+    if kind == "tnef":
+        return _failed(
+            content,
+            source,
+            "annex1",
+            "file.unsupported_format",
+            "附件是Outlook的winmail.dat（TNEF格式），其中的文件在Outlook以外无法打开；"
+            "请学校在Outlook中把邮件格式改为HTML或纯文本后重新发送",
+        )
     if kind in UNSUPPORTED_TYPES or name.lower().endswith(UNSUPPORTED_SUFFIXES):
         what = TYPE_NAMES.get(kind, "无法识别的格式")
         return _failed(content, source, intended, "file.unsupported_format", f"文件是{what}，无法读取")

@@ -158,3 +158,19 @@ def test_corpus_emails_through_the_flow_from_a_maildir(
     assert {name for name, _ in messages} <= set(documents)
     zero_bytes = f"{1650000000 + files.index(CORPUS_EML / 'demisto__no_content_0-bytes.eml')}.M"
     assert [source for (source,) in empty if source.startswith(zero_bytes)]
+
+
+def test_outlook_winmail_dat_asks_for_a_plain_resend() -> None:
+    tnef = b"\x78\x9f\x3e\x22" + b"\x01\x00" * 40  # TNEF signature, as Outlook's winmail.dat starts
+    result = read(tnef, "m.eml/winmail.dat", "mail")
+    assert (result.kind, codes(result)) == ("annex1", {"file.unsupported_format"})
+    [finding] = check_document(result, CONFIG)
+    assert "winmail.dat" in finding.message and "HTML或纯文本" in finding.message
+
+
+def test_download_link_instead_of_attachment_is_told_apart() -> None:
+    linked = "From: a@qq.com\r\nSubject: =?UTF-8?B?6ZmE5Lu2MQ==?=\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+    linked += "从QQ邮箱发来的超大附件\r\n附件1.xlsx (25.3M, 2022年5月5日 10:00 到期)\r\n进入下载页面：https://example.invalid/x\r\n"
+    result = read(linked.encode("utf-8"), "m.eml", "message")
+    [error] = [e for e in result.errors if e.code == "mail.no_attachments"]
+    assert "超大附件" in error.message and "人工下载" in error.message
