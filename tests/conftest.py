@@ -17,7 +17,14 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from flows.cli import QUIET_PREFECT
 from review.db import make_engine, migrate, session_factory
+
+# Tests that run the flow in-process log as the command line does (set before Prefect loads),
+# and only warnings: the temporary server's "stopping" line would otherwise be written after
+# pytest has closed its captured output.
+for _name, _value in {**QUIET_PREFECT, "PREFECT_LOGGING_LEVEL": "WARNING"}.items():
+    os.environ.setdefault(_name, _value)
 
 PG_ADMIN_URL = os.environ.get(
     "PILOT_INTAKE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
