@@ -50,7 +50,7 @@ benchmarks: setup
 	$(BIN)/python -m benchmarks.speed
 	rm -rf $(OUT)/bench-round
 	$(BIN)/python -m fixtures.round --out $(OUT)/bench-round --seed 7
-	$(BIN)/python -m benchmarks.intake $(OUT)/bench-round
+	$(BIN)/python -m benchmarks.accuracy $(OUT)/bench-round
 
 clean:
 	rm -rf $(OUT) .pytest_cache .mypy_cache .ruff_cache

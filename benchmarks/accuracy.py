@@ -1,8 +1,10 @@
 """Field and rule accuracy against the fixture generator's ground truth.
 
-``python -m benchmarks.accuracy DIR`` reads every PDF in DIR that has a ground-truth JSON
-beside it, runs extraction and the checks exactly as the pipeline does, and prints
-per-field exact match and per-rule precision / recall. ``--show-errors`` lists each miss.
+``python -m benchmarks.accuracy DIR`` on a folder of ``fixtures.round`` measures the whole
+intake (see :mod:`benchmarks.intake`). On a folder of ``fixtures.generate`` it reads every
+PDF that has a ground-truth JSON beside it, runs extraction and the checks exactly as the
+pipeline does, and prints per-field exact match and per-rule precision / recall.
+``--show-errors`` lists each miss.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from benchmarks.intake import is_round_folder
+from benchmarks.intake import main as intake_main
 from benchmarks.scoring import RuleScores
 from checks import check_document
 from extractors.plan_document import extract_plan_document, plan_extractor_for
@@ -104,7 +108,13 @@ def main() -> None:
     parser.add_argument("folder", type=Path)
     parser.add_argument("--round", type=Path, default=None)
     parser.add_argument("--show-errors", action="store_true")
-    args = parser.parse_args()
+    args, rest = parser.parse_known_args()
+    if is_round_folder(args.folder):
+        # A whole generated round (e-mails, Attachment 1, plans): measured through the real intake.
+        intake_main([str(args.folder), *rest, *(["--show-errors"] if args.show_errors else [])])
+        return
+    if rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
     report = measure(args.folder, load_round_config(args.round))
     print(render(report))
     if args.show_errors:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import tempfile
+import time
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -162,18 +163,33 @@ def export_of(db_url: str) -> ExportFile:
         engine.dispose()
 
 
-def main() -> None:
+def is_round_folder(folder: Path) -> bool:
+    """A folder written by ``python -m fixtures.round`` (rather than ``fixtures.generate``)."""
+    manifest = folder / "manifest.json"
+    if not manifest.is_file():
+        return False
+    return bool(json.loads(manifest.read_text(encoding="utf-8")).get("generator") == "fixtures.round")
+
+
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", type=Path, help="a folder written by python -m fixtures.round")
     parser.add_argument("--db", help="review database URL (default: a throw-away SQLite file)")
     parser.add_argument("--show-errors", action="store_true")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     manifest = json.loads((args.folder / "manifest.json").read_text(encoding="utf-8"))
     with tempfile.TemporaryDirectory(prefix="pilot-intake-bench-") as tmp:
         work = Path(tmp)
+        started = time.perf_counter()
         export = run_intake(args.folder, args.db or f"sqlite:///{work / 'review.sqlite3'}", work)
+        seconds = time.perf_counter() - started
     report = compare(manifest, export)
     print(render(report))
+    print(
+        f"\nintake run: {seconds:.1f} s for {report.messages} e-mails and "
+        f"{len(export.documents)} documents ({len(export.documents) / seconds:.1f} documents/s, "
+        "Prefect's temporary server start included)"
+    )
     if args.show_errors and report.misses:
         grouped: dict[str, list[str]] = defaultdict(list)
         for miss in report.misses:
