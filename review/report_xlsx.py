@@ -281,6 +281,29 @@ def _summary_sheet(
     sheet.cell(row=row, column=4).font = Font(bold=True)
 
     row += 2
+    sheet.cell(row=row, column=1, value="按审核单位统计").font = TITLE_FONT
+    row += 1
+    _write_header(sheet, row, ("审核单位", "学校数", "有错误的学校", "错误", "警告"))
+    by_authority: dict[str, list[SchoolInfo]] = {}
+    for info in sorted(infos.values(), key=lambda i: (authority_rank(i), i.name)):
+        by_authority.setdefault(info.authority_label, []).append(info)
+    for label, members in by_authority.items():
+        names = {m.name for m in members}
+        member_issues = [i for i in issues if i.info is not None and i.info.name in names]
+        row += 1
+        _write_row(
+            sheet,
+            row,
+            [
+                label,
+                len(members),
+                len({i.info.name for i in member_issues if i.info and i.finding.severity == "error"}),
+                sum(1 for i in member_issues if i.finding.severity == "error"),
+                sum(1 for i in member_issues if i.finding.severity == "warning"),
+            ],
+        )
+
+    row += 2
     sheet.cell(row=row, column=1, value="按学校统计").font = TITLE_FONT
     row += 1
     _write_header(sheet, row, ("学校", "审核单位", "类型", "错误", "警告", "文件数"))

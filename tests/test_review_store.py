@@ -793,6 +793,11 @@ def test_exception_report(
     assert rule_rows["plan.seal_missing"][2:4] == ["错误", 1]
     assert rule_rows["plan.unknown_certificate"][2] == "警告"
     assert ["合计", None, None, 5, None, None] in summary_sheet
+    authority_at = summary_sheet.index(["审核单位", "学校数", "有错误的学校", "错误", "警告", None])
+    province = sum(1 for s in CONFIG.schools if s.type != "中职")
+    changsha = sum(1 for s in CONFIG.schools if s.type == "中职" and s.city == "长沙市")
+    assert summary_sheet[authority_at + 1][:5] == ["省教育厅", province, 1, 2, 1]
+    assert ["长沙市教育局", changsha, 1, 2, 0, None] in summary_sheet
     header_at = summary_sheet.index(["学校", "审核单位", "类型", "错误", "警告", "文件数"])
     # Most errors first; every configured school is listed, also those that sent nothing.
     assert [r[0] for r in summary_sheet[header_at + 1 : header_at + 3]] == [GAOZHI, ZHONGZHI]
