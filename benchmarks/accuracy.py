@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +19,7 @@ from typing import Any
 
 from benchmarks.intake import is_round_folder
 from benchmarks.intake import main as intake_main
-from benchmarks.scoring import RuleScores
+from benchmarks.scoring import RuleScores, render_misses
 from checks import check_document
 from extractors.plan_document import extract_plan_document, plan_extractor_for
 from schemas.round_config import RoundConfig, load_round_config
@@ -118,13 +118,7 @@ def main() -> None:
     report = measure(args.folder, load_round_config(args.round))
     print(render(report))
     if args.show_errors:
-        by_file: dict[str, list[str]] = defaultdict(list)
-        for miss in report.misses:
-            by_file[miss.split(":")[0]].append(miss)
-        print("\nmisses:")
-        for name in sorted(by_file):
-            for miss in by_file[name]:
-                print("  " + miss)
+        print(render_misses(report.misses))
 
 
 if __name__ == "__main__":

@@ -15,13 +15,13 @@ import argparse
 import json
 import tempfile
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from benchmarks.scoring import RuleScores
+from benchmarks.scoring import RuleScores, render_misses
 from schemas.export import ExportFile
 
 RULE_PREFIXES = ("annex1.", "school.")
@@ -191,13 +191,7 @@ def main(argv: list[str] | None = None) -> None:
         "Prefect's temporary server start included)"
     )
     if args.show_errors and report.misses:
-        grouped: dict[str, list[str]] = defaultdict(list)
-        for miss in report.misses:
-            grouped[miss.split(":")[0]].append(miss)
-        print("\nmisses:")
-        for key in sorted(grouped):
-            for miss in grouped[key]:
-                print("  " + miss)
+        print(render_misses(report.misses))
 
 
 if __name__ == "__main__":

@@ -38,3 +38,14 @@ class RuleScores:
             recall = tp / (tp + fn) if tp + fn else float("nan")
             lines.append(f"{rule:<{width}} {tp:>4} {fp:>4} {fn:>4} {precision:>10.1%} {recall:>8.1%}")
         return lines
+
+
+def render_misses(misses: list[str]) -> str:
+    """Every disagreement, grouped by what it is about (the text before the first colon)."""
+    grouped: dict[str, list[str]] = {}
+    for miss in misses:
+        grouped.setdefault(miss.split(":")[0], []).append(miss)
+    lines = ["", "misses:"]
+    for key in sorted(grouped):
+        lines += [f"  {miss}" for miss in grouped[key]]
+    return "\n".join(lines)

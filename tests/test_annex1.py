@@ -605,22 +605,9 @@ def test_cell_accuracy_on_unseen_generated_files(config: RoundConfig) -> None:
     print(f"Attachment 1 cell accuracy {accuracy:.2%} ({matched}/{total} cells, {exact}/{files} files exact)")
 
 
-def _sheet_bytes(rows: list[list[object]], merges: tuple[str, ...] = ()) -> bytes:
-    book = openpyxl.Workbook()
-    sheet = book.active
-    assert sheet is not None
-    for row in rows:
-        sheet.append(row)
-    for cells in merges:
-        sheet.merge_cells(cells)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
-
 def test_hand_made_table_with_other_wording(config: RoundConfig) -> None:
     """Not from the generator: labels, units and layout as one school wrote them by hand."""
-    content = _sheet_bytes(
+    content = _xlsx(
         [
             ["附件1"],
             ["湖南省2022年1+X证书制度试点院校信息统计表"],
@@ -661,7 +648,7 @@ def test_hand_made_table_with_other_wording(config: RoundConfig) -> None:
 
 
 def test_hand_made_two_row_merged_header_with_abbreviated_school(config: RoundConfig) -> None:
-    content = _sheet_bytes(
+    content = _xlsx(
         [
             ["院校试点信息统计表"],
             ["院校名称：长沙民政职院（盖章）"],
