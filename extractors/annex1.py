@@ -640,8 +640,9 @@ def extract_annex1_document(content: bytes, *, source: str, config: RoundConfig)
             )
         ]
         return result
-    result.annex1 = parse.data
     if not has_annex1_table(book):
+        # No rows were read, so there is no table to check or to cross-check plans against: an
+        # empty Annex1Data would tell the school rules that the school applied for nothing.
         result.errors = [
             ProcessingError(
                 component="annex1",
@@ -651,6 +652,7 @@ def extract_annex1_document(content: bytes, *, source: str, config: RoundConfig)
         ]
         result.status = "partial"
         return result
+    result.annex1 = parse.data
     result.errors = [
         ProcessingError(component="annex1", code="annex1.value_unreadable", message=problem)
         for problem in parse.problems

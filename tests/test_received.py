@@ -11,6 +11,7 @@ import shutil
 import zipfile
 from pathlib import Path
 
+import openpyxl
 import pytest
 from sqlalchemy import create_engine, text
 from test_annex1 import ole_file
@@ -174,3 +175,17 @@ def test_download_link_instead_of_attachment_is_told_apart() -> None:
     result = read(linked.encode("utf-8"), "m.eml", "message")
     [error] = [e for e in result.errors if e.code == "mail.no_attachments"]
     assert "超大附件" in error.message and "人工下载" in error.message
+
+
+def test_spreadsheet_without_the_table_has_no_rows_to_cross_check() -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["会议签到表"])
+    sheet.append(["姓名", "单位", "电话"])
+    sheet.append(["张三", "长沙学院", "13800000000"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    result = read(buffer.getvalue(), "m.eml/附件1.xlsx", "mail")
+    assert (result.kind, result.status, result.annex1) == ("annex1", "partial", None)
+    assert "annex1.not_found" in codes(result)
