@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import threading
 from pathlib import Path
 
 import pytest
@@ -826,3 +827,33 @@ def test_exception_report(
     assert file_rows["upload/民政/老年照护.pdf"][9] == v1.sha256
     assert file_rows["mail/0420.eml/老年照护方案（更正）.pdf"][9] == v2.sha256
     assert files.auto_filter.ref == "A1:J5"
+
+
+def test_runs_starting_together_migrate_a_fresh_database_once(db_url: str) -> None:
+    """Several processes' first runs at once: one migrates, the others wait and find it done."""
+    engines = [make_engine(db_url) for _ in range(4)]
+    barrier = threading.Barrier(len(engines))
+    failures: list[BaseException] = []
+
+    def start(engine: Engine) -> None:
+        barrier.wait()
+        try:
+            migrate(engine)
+        except BaseException as error:  # collected and asserted below
+            failures.append(error)
+
+    threads = [threading.Thread(target=start, args=(engine,)) for engine in engines]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    try:
+        assert failures == []
+        head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+        with engines[0].connect() as connection:
+            assert connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == [
+                head
+            ]
+    finally:
+        for engine in engines:
+            engine.dispose()
