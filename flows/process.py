@@ -36,7 +36,7 @@ from extractors.received import Origin, extract_received, intended_kind, message
 from extractors.schools import identify_school, school_in_text
 from flows.settings import Settings
 from review.archive import RawArchive
-from review.db import make_engine, migrate, session_factory
+from review.db import SCHOOL_CHECK_LOCK_KEY, lock_for_transaction, make_engine, migrate, session_factory
 from review.mailbox import (
     MessageIdentity,
     claim_message,
@@ -434,6 +434,8 @@ def _check_schools(
     logger = get_run_logger()
     known = {entry.name for entry in config.schools}
     with sessions() as session:
+        # Overlapping runs take turns: each re-evaluates every school from all current documents.
+        lock_for_transaction(session, SCHOOL_CHECK_LOCK_KEY)
         run = session.merge(run)
         bundles = gather_school_facts(session, known)
         for facts in bundles:

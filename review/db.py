@@ -62,8 +62,17 @@ def alembic_config(url: str | None = None) -> Config:
     return config
 
 
-# Any fixed number: the PostgreSQL advisory lock that lets one process migrate at a time.
+# Any fixed numbers: PostgreSQL advisory locks that let one process at a time migrate, or
+# re-evaluate the school-level rules.
 MIGRATION_LOCK_KEY = 0x70696C6F74  # "pilot"
+SCHOOL_CHECK_LOCK_KEY = MIGRATION_LOCK_KEY + 1
+
+
+def lock_for_transaction(session: Session, key: int) -> None:
+    """Wait for, then hold until commit, the advisory lock ``key`` (PostgreSQL). SQLite lets
+    one writer in at a time anyway, so there it is a no-op."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
 @contextmanager
