@@ -336,12 +336,14 @@ def save_task(
         try:
             outcome = save_document(session, result, run=run, school=school, certificate=certificate)
             session.commit()
-        except IntegrityError:
+        except IntegrityError as error:
             # Another run saved the same bytes a moment ago: theirs stands, ours adds nothing.
             session.rollback()
             existing = session.scalars(select(Document).where(Document.sha256 == result.sha256)).one_or_none()
             if existing is None:
-                raise
+                # Another version of the same submission took this version number: try again,
+                # and the retry numbers ours after theirs.
+                raise TransientError(f"保存“{result.source}”时与另一运行冲突，稍后重试") from error
             return SaveOutcome(document_id=existing.id, version=existing.version, created=False)
         return outcome
 
