@@ -67,13 +67,22 @@ def _is_office_document(content: bytes) -> bool:
     return "[Content_Types].xml" in names
 
 
-def _failed(content: bytes, source: str, kind: DocumentKind, code: str, message: str) -> DocumentResult:
+def _listed(content: bytes, source: str, errors: list[ProcessingError] | None = None) -> DocumentResult:
+    """A file that is received and listed as kind ``other``, never checked by rule."""
+    return DocumentResult(
+        source=source, sha256=hashlib.sha256(content).hexdigest(), kind="other", errors=errors or []
+    )
+
+
+def _failed(
+    content: bytes, source: str, kind: DocumentKind, code: str, message: str, component: str = "reader"
+) -> DocumentResult:
     return DocumentResult(
         source=source,
         sha256=hashlib.sha256(content).hexdigest(),
         kind=kind,
         status="failed",
-        errors=[ProcessingError(component="reader", code=code, message=message)],
+        errors=[ProcessingError(component=component, code=code, message=message)],
     )
 
 
@@ -96,26 +105,13 @@ def _message_document(content: bytes, source: str) -> DocumentResult:
                 ),
             )
         )
-    return DocumentResult(
-        source=source, sha256=hashlib.sha256(content).hexdigest(), kind="other", errors=errors
-    )
+    return _listed(content, source, errors)
 
 
 def _scan(content: bytes, source: str, kind: DocumentKind, what: str) -> DocumentResult:
     """A picture of the signed, stamped paper: archived and classified; OCR reads it later."""
-    return DocumentResult(
-        source=source,
-        sha256=hashlib.sha256(content).hexdigest(),
-        kind=kind,
-        status="failed",
-        errors=[
-            ProcessingError(
-                component="ocr",
-                code="ocr.required",
-                message=f"{what}是扫描件或图片，需经OCR识别后才能自动检查，请人工审核",
-            )
-        ],
-    )
+    message = f"{what}是扫描件或图片，需经OCR识别后才能自动检查，请人工审核"
+    return _failed(content, source, kind, "ocr.required", message, component="ocr")
 
 
 def _pdf(content: bytes, source: str, extractor: PlanExtractor, intended: DocumentKind) -> DocumentResult:
@@ -153,7 +149,7 @@ def extract_received(
         return _failed(content, source, "plan", "file.unsupported_format", f"文件实际是{what}，不是PDF")
     if kind == "zip" and not _is_office_document(content):
         # An e-mailed archive: its members were unpacked at intake and are read on their own.
-        return DocumentResult(source=source, sha256=hashlib.sha256(content).hexdigest(), kind="other")
+        return _listed(content, source)
     if kind in ("zip", "ole"):
         result = extract_annex1_document(content, source=source, config=config)
         if result.annex1 is None and intended == "plan":
@@ -162,7 +158,7 @@ def extract_received(
     if kind in IMAGE_TYPES:
         if ANNEX1_NAME.search(name):
             return _scan(content, source, "annex1", "附件1统计表")
-        return DocumentResult(source=source, sha256=hashlib.sha256(content).hexdigest(), kind="other")
+        return _listed(content, source)
     if kind == "tnef":
         return _failed(
             content,
@@ -175,7 +171,7 @@ def extract_received(
     if kind in UNSUPPORTED_TYPES or name.lower().endswith(UNSUPPORTED_SUFFIXES):
         what = TYPE_NAMES.get(kind, "无法识别的格式")
         return _failed(content, source, intended, "file.unsupported_format", f"文件是{what}，无法读取")
-    return DocumentResult(source=source, sha256=hashlib.sha256(content).hexdigest(), kind="other")
+    return _listed(content, source)
 
 
 def message_received_at(

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from review.models import Document, FindingRow, ReceivedFile, School
+from review.models import Document, FindingRow, MailMessage, ReceivedFile, School
 from schemas.round_config import RoundConfig
 
 UNKNOWN_SCHOOL_LABEL = "（未识别学校）"
@@ -121,6 +121,8 @@ def unprocessed_receipts(session: Session) -> list[ReceivedFile]:
         session.scalars(
             select(ReceivedFile)
             .where(ReceivedFile.sha256.not_in(processed))
+            # The flow asks each pending file's message and school: load them in one go.
+            .options(selectinload(ReceivedFile.message).selectinload(MailMessage.school))
             .order_by(ReceivedFile.source, ReceivedFile.id)
         )
     )
