@@ -135,21 +135,23 @@ def render(report: IntakeReport) -> str:
     return "\n".join(lines)
 
 
-def run_intake(folder: Path, db_url: str, work: Path) -> ExportFile:
+def run_intake(folder: Path, db_url: str, work: Path, round_file: Path | None = None) -> ExportFile:
     """The real flow over the round's inbox and uploads, then the export, as a user runs them."""
     import os
 
     from flows.settings import Settings
 
-    settings = Settings(db_url=db_url, archive_dir=work / "archive", cache_dir=work / "cache")
+    settings = Settings(
+        db_url=db_url, archive_dir=work / "archive", cache_dir=work / "cache", round_file=round_file
+    )
     os.environ.setdefault("PREFECT_LOCAL_STORAGE_PATH", str(settings.cache_dir.resolve()))
     from flows.process import intake
 
     intake(settings, uploads=str(folder / "uploads"), inbox=str(folder / "inbox"))
-    return export_of(db_url)
+    return export_of(db_url, round_file)
 
 
-def export_of(db_url: str) -> ExportFile:
+def export_of(db_url: str, round_file: Path | None = None) -> ExportFile:
     """The JSON export of a review database, as ``pilot-intake export`` builds it."""
     from review.db import make_engine, session_factory
     from review.export_json import build_export
@@ -158,7 +160,7 @@ def export_of(db_url: str) -> ExportFile:
     engine = make_engine(db_url)
     try:
         with session_factory(engine)() as session:
-            return build_export(session, load_round_config())
+            return build_export(session, load_round_config(round_file))
     finally:
         engine.dispose()
 

@@ -80,7 +80,8 @@ class LabelReader:
     @staticmethod
     def _acceptable(folded: str, match: re.Match[str], spec: LabelSpec) -> bool:
         after = folded[match.end() :]
-        has_colon = re.match(r"\s*[:：]", after) is not None
+        # A cell gap after a label is a form's column: as good as a colon.
+        has_colon = re.match(r"[ ]*(?:[:：]|\t)", after) is not None
         before = folded[: match.start()]
         at_item_start = (
             before.strip() == ""

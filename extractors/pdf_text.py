@@ -26,9 +26,10 @@ from extractors.errors import (
     UnsupportedFormatError,
 )
 from extractors.filetype import TYPE_NAMES, sniff
+from extractors.layout import logical_lines, text_right_edge
 from extractors.normalize import clean_line
 from schemas.document import ProcessingError
-from schemas.facts import Box, Line, PageFacts, Word
+from schemas.facts import Box, Cell, Line, PageFacts, Word
 
 # pypdf and pdfminer narrate every repair on the root logger; the result object says what
 # matters to reviewers, so keep their chatter out of the run log.
@@ -86,7 +87,12 @@ def read_pdf_text(content: bytes) -> PdfText:
     for page in pages:
         if page.error is not None:
             errors.append(page.error)
-    return PdfText(pages=[p.facts for p in pages], errors=errors, repaired=repaired)
+    right_edge = text_right_edge([line for page in pages for line in page.facts.lines])
+    facts = [
+        page.facts.model_copy(update={"blocks": logical_lines(page.facts.lines, right_edge)})
+        for page in pages
+    ]
+    return PdfText(pages=facts, errors=errors, repaired=repaired)
 
 
 def _open_pypdf(content: bytes) -> pypdf.PdfReader | None:
@@ -181,6 +187,26 @@ def _read_page(page: Any, number: int) -> _PageRead:
     return _PageRead(facts, error)
 
 
+def _union(words: list[Word]) -> Box:
+    return Box(
+        x0=min(w.box.x0 for w in words),
+        top=min(w.box.top for w in words),
+        x1=max(w.box.x1 for w in words),
+        bottom=max(w.box.bottom for w in words),
+    )
+
+
+def _cell_text(words: list[Word]) -> str:
+    parts: list[str] = []
+    for index, word in enumerate(words):
+        if index:
+            gap = word.box.x0 - words[index - 1].box.x1
+            if gap > 0.25 * (words[index - 1].box.bottom - words[index - 1].box.top):
+                parts.append(" ")
+        parts.append(word.text)
+    return clean_line("".join(parts))
+
+
 def group_lines(words: list[Word]) -> list[Line]:
     """Words to visual lines: a word joins the line whose vertical band it mostly overlaps;
     lines read top to bottom, words left to right. Gaps wider than about a character become
@@ -203,6 +229,7 @@ def group_lines(words: list[Word]) -> list[Line]:
     for line_words in lines:
         line_words.sort(key=lambda w: w.box.x0)
         parts: list[str] = []
+        cells: list[list[Word]] = [[]]
         previous: Word | None = None
         for word in line_words:
             if previous is not None:
@@ -212,16 +239,18 @@ def group_lines(words: list[Word]) -> list[Line]:
                 # neither label reading nor CJK space collapsing glues the cells together.
                 if gap > 1.5 * char_height:
                     parts.append("\t")
+                    cells.append([])
                 elif gap > 0.25 * char_height:
                     parts.append(" ")
             parts.append(word.text)
+            cells[-1].append(word)
             previous = word
-        box = Box(
-            x0=min(w.box.x0 for w in line_words),
-            top=min(w.box.top for w in line_words),
-            x1=max(w.box.x1 for w in line_words),
-            bottom=max(w.box.bottom for w in line_words),
+        result.append(
+            Line(
+                text=clean_line("".join(parts)),
+                box=_union(line_words),
+                cells=[Cell(text=_cell_text(cell), box=_union(cell)) for cell in cells],
+            )
         )
-        result.append(Line(text=clean_line("".join(parts)), box=box))
     result.sort(key=lambda line: (line.box.top, line.box.x0))
     return result

@@ -13,7 +13,8 @@ from extractors.classify import classify_pages
 from extractors.errors import InputFileError
 from extractors.pdf_text import read_pdf_text
 from extractors.plan_fields import PlanExtractor
-from schemas.document import DocumentKind, DocumentResult, ProcessingError
+from schemas.document import DocumentKind, DocumentResult, PlanFacts, ProcessingError
+from schemas.plan import FIELD_NAMES
 from schemas.round_config import RoundConfig
 
 EXTRACTOR_VERSION = "plan-text-1"
@@ -24,6 +25,35 @@ def plan_extractor_for(config: RoundConfig) -> PlanExtractor:
     schools.update({alias: school.name for school in config.schools for alias in school.aliases})
     certificates = config.certificate_names()
     return PlanExtractor(certificates=certificates, schools=schools, default_year=config.year)
+
+
+def _review_notes(facts: PlanFacts) -> list[ProcessingError]:
+    """What the extractor could not decide, for a person to check (需人工核对), page by page."""
+    notes = []
+    for path, state in facts.field_states.items():
+        if state != "unplaced":
+            continue
+        name = FIELD_NAMES.get(path, path)
+        page = facts.plan_pages[0] if facts.plan_pages else None
+        notes.append(
+            ProcessingError(
+                component="plan_fields",
+                code="plan.field_unplaced",
+                page=page,
+                message=f"方案中“{name}”的内容未能自动识别，需人工核对",
+            )
+        )
+    if not facts.data.agreement.present and facts.unread_pages:
+        pages = "、".join(str(number) for number in facts.unread_pages)
+        notes.append(
+            ProcessingError(
+                component="classify",
+                code="agreement.unverified",
+                page=facts.unread_pages[0],
+                message=f"文字层中未找到合作协议；第{pages}页为扫描页，是否为已签署的协议需人工核对",
+            )
+        )
+    return notes
 
 
 def extract_plan_document(
@@ -62,6 +92,7 @@ def extract_plan_document(
         return result
     result.kind = "plan"
     result.plan = extractor.extract(pages)
+    errors.extend(_review_notes(result.plan))
     for page in pages:
         if not page.has_text_layer:
             errors.append(

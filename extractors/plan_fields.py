@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from extractors.fee_declaration import find_fee_statements, no_student_fee_declared
 from extractors.labels import LabelHit, LabelReader, LabelSpec
+from extractors.layout import PAGE_FOOTER
 from extractors.normalize import (
     chinese_number,
     find_dates,
@@ -25,9 +25,11 @@ from extractors.normalize import (
     parse_count,
     parse_time_range,
 )
-from schemas.document import Evidence, FeeStatement, PlanFacts
+from extractors.plan.parts import FoundText, header_value_pairs, read_facilities, read_funding, read_teachers
+from extractors.plan.sections import PlanLine
+from schemas.document import Evidence, FeeStatement, FieldState, PlanFacts
 from schemas.facts import PageFacts
-from schemas.plan import Agreement, ExamPeriod, ExamSession, PlanData
+from schemas.plan import REQUIRED_PLAN_FIELDS, Agreement, ExamPeriod, ExamSession, PlanData
 
 PLAN_LABELS: list[LabelSpec] = [
     LabelSpec(
@@ -95,6 +97,7 @@ AGREEMENT_LABELS: list[LabelSpec] = [
     LabelSpec("organization", r"乙\s*方(?:\s*[(（][^()（）]{0,14}[)）])?", anchored=True),
 ]
 
+_NONE_YET = re.compile(r"^\s*(?:无|暂无|没有|未开展|尚未开展|未组织|零|[-—–/／]+)\s*(?:人)?\s*[。.]?\s*$")
 _TITLE = re.compile(r"(?:试点)?(?:工作|实施)方案\s*$")
 _SCHOOL_LIKE = re.compile(r"(?:学院|大学|学校|中专|职专|职业中专|中心)$")
 _SECTION_HEAD = re.compile(
@@ -117,17 +120,6 @@ _ITEM_NUMBER_SPLIT = re.compile(
 _ITEM_MARK_SPLIT = re.compile(r"(?=[☑√✓✔■□☐☒×✗✘]\s*[^\s☑√✓✔■□☐☒×✗✘\[\]()（）])")
 
 
-@dataclass(frozen=True)
-class PlanLine:
-    page: int
-    text: str
-
-
-_PAGE_FOOTER = re.compile(
-    r"^\s*(?:第\s*\d+\s*页\s*[,，/]?\s*(?:共\s*\d+\s*页)?|[-—–]\s*\d+\s*[-—–]|\d+\s*/\s*\d+|共\s*\d+\s*页\s*第\s*\d+\s*页)\s*$"
-)
-
-
 _CJK_CHAR = re.compile(r"[\u3400-\u9fff]")
 
 
@@ -148,14 +140,40 @@ def close_letter_spacing(text: str) -> str:
 
 
 def plan_lines(pages: Sequence[PageFacts]) -> list[PlanLine]:
-    """The plan pages' lines in reading order, without page numbers (第1页共2页, - 1 -)."""
+    """The plan pages' logical lines in reading order (wrapped sentences and table cells
+    joined, page numbers left out: see ``extractors.layout``)."""
     return [
-        PlanLine(page.number, close_letter_spacing(line.text))
+        PlanLine(
+            page.number,
+            close_letter_spacing(line.text),
+            tuple(close_letter_spacing(cell.text) for cell in line.cells) if len(line.cells) >= 2 else (),
+        )
         for page in pages
         if page.kind == "plan"
-        for line in page.lines
-        if not _PAGE_FOOTER.match(fold_width(line.text))
+        for line in (page.blocks or page.lines)
+        if not PAGE_FOOTER.match(fold_width(line.text))
     ]
+
+
+def visual_plan_lines(pages: Sequence[PageFacts], numbers: set[int]) -> list[PlanLine]:
+    """The printed lines of the given plan pages; a line that leaves a bracket open (《…（试)
+    is joined with the next, as the item it starts is not over."""
+    lines: list[PlanLine] = []
+    carry = False
+    for page in pages:
+        if page.number not in numbers:
+            continue
+        for line in page.lines:
+            text = close_letter_spacing(line.text)
+            if PAGE_FOOTER.match(fold_width(text)):
+                continue
+            if carry and lines:
+                lines[-1] = PlanLine(lines[-1].page, lines[-1].text + text)
+            else:
+                lines.append(PlanLine(page.number, text))
+            folded = fold_width(lines[-1].text)
+            carry = folded.count("《") > folded.count("》")
+    return lines
 
 
 def _is_title(folded: str) -> bool:
@@ -214,10 +232,16 @@ class PlanExtractor:
         evidence: dict[str, Evidence] = {}
         hits = self._label_hits(first)
         self._read_simple_fields(data, hits, evidence)
+        empty_labels = {hit.field for hit, _line in hits if not hit.value}
+        self._read_parts(data, first, evidence, empty_labels)
         self._read_title(data, first, evidence)
         default_year = data.exam_period.start.year if data.exam_period.start else self._default_year
-        data.sessions = self._read_sessions(first, default_year, evidence)
-        self._read_attachments(data, first)
+        # Session entries and ticked attachment items are one a printed line, also inside a
+        # table cell: they are read from the visual lines of the first plan's pages.
+        visual_plans = split_plans(visual_plan_lines(pages, {line.page for line in first}))
+        visual = visual_plans[0] if visual_plans else []
+        data.sessions = self._read_sessions(visual, default_year, evidence)
+        self._read_attachments(data, visual)
         statements = self._read_fee(data, first)
         data.agreement = self._read_agreement(pages)
         # The first plan's certificate is already read; only further plans need reading.
@@ -232,14 +256,33 @@ class PlanExtractor:
             certificates_declared=certificates,
             fee_statements=statements,
             plan_pages=sorted({line.page for line in lines}),
+            field_states=field_states(data, first, empty_labels),
+            unread_pages=[page.number for page in pages if not page.has_text_layer],
         )
 
     # -- labelled fields -------------------------------------------------------------
 
+    def _is_label(self, cell: str) -> bool:
+        """A table cell that is a label and nothing else (证书名称, 报考人数（人）)."""
+        hits = self._reader.read(cell)
+        return len(hits) >= 1 and not any(hit.value for hit in hits)
+
     def _label_hits(self, lines: list[PlanLine]) -> list[tuple[LabelHit, PlanLine]]:
-        return [
-            (hit, line) for index, line in enumerate(lines) for hit in self._reader.read(line.text, index)
+        """Labelled values: from ``label：value`` lines, and from tables whose header row of
+        labels stands over a row of values (its header row itself holds no value)."""
+        pairs = header_value_pairs(lines, self._is_label)
+        from_tables = [(hit, line) for line, text in pairs for hit in self._reader.read(text)]
+        headers = {
+            id(line) for line in lines if len(line.cells) >= 2 and sum(map(self._is_label, line.cells)) >= 2
+        }
+        values = {id(line) for line, _text in pairs}
+        from_lines = [
+            (hit, line)
+            for index, line in enumerate(lines)
+            if id(line) not in headers and id(line) not in values
+            for hit in self._reader.read(line.text, index)
         ]
+        return from_tables + from_lines
 
     def _read_simple_fields(
         self, data: PlanData, hits: list[tuple[LabelHit, PlanLine]], evidence: dict[str, Evidence]
@@ -263,6 +306,8 @@ class PlanExtractor:
             data.level = level.group(0) if level else re.split(r"[\s,，;；(（]", value)[0]
         elif field in ("candidates", "completed_2019_2021"):
             count = parse_count(value)
+            if count is None and field == "completed_2019_2021" and _NONE_YET.match(fold_width(value)):
+                count = 0  # 无 / 未开展 / — : nothing examined yet
             if count is None:
                 return False
             setattr(data, field, count)
@@ -279,6 +324,9 @@ class PlanExtractor:
         else:
             section, _, name = field.partition(".")
             target = getattr(data, section)
+            if field in ("funding.exam_fee_source", "funding.training_funding"):
+                # 资金来源：生均拨款经费；预计投入…: the source ends with its clause.
+                value = re.split(r"[；;。]", value)[0].strip() or value
             setattr(target, name, value)
             if section == "teachers":
                 setattr(
@@ -287,6 +335,41 @@ class PlanExtractor:
                     parse_count(value) if re.search(r"\d", fold_width(value)) else None,
                 )
         return True
+
+    def _read_parts(
+        self, data: PlanData, lines: list[PlanLine], evidence: dict[str, Evidence], empty_labels: set[str]
+    ) -> None:
+        """Teachers, facilities and funding from their sections, where the school wrote them as
+        prose, lists or tables below sub-headings, for what no labelled line gave."""
+
+        def keep(field: str, found: FoundText) -> str:
+            evidence[field] = Evidence(page=found.page, text=found.text[:200])
+            return found.text
+
+        if "funding.exam_fee_source" in empty_labels:
+            # The label stands with nothing after it: the school left it empty, say so.
+            data.funding.exam_fee_source = None
+
+        for key, found in read_teachers(lines).items():
+            if getattr(data.teachers, key) is None:
+                setattr(data.teachers, key, keep(f"teachers.{key}", found))
+                setattr(data.teachers, f"{key}_count", found.count)
+        for key, found in read_facilities(lines).items():
+            if getattr(data.facilities, key) is None:
+                setattr(data.facilities, key, keep(f"facilities.{key}", found))
+        funding = read_funding(lines, lambda sentence: bool(find_fee_statements(sentence)))
+        if funding is None:
+            return
+        if (
+            funding.exam_fee_source is not None
+            and data.funding.exam_fee_source is None
+            and "funding.exam_fee_source" not in empty_labels
+        ):
+            data.funding.exam_fee_source = keep("funding.exam_fee_source", funding.exam_fee_source)
+        if funding.amount_wan is not None and data.funding.amount_wan is None:
+            data.funding.amount_wan = funding.amount_wan
+        if funding.training_funding is not None and data.funding.training_funding is None:
+            data.funding.training_funding = keep("funding.training_funding", funding.training_funding)
 
     def _period(self, value: str) -> ExamPeriod | None:
         text = matching_text(value)
@@ -424,6 +507,55 @@ class PlanExtractor:
         )
 
 
+# What a plan says when it speaks of a required field, whatever its label.
+_FIELD_SUBJECTS: dict[str, re.Pattern[str]] = {
+    "school": re.compile(r"院校|学校|单位"),
+    "certificate": re.compile(r"证书"),
+    "level": re.compile(r"等级|级别"),
+    "candidates": re.compile(r"报考|报名|考核人数|参考人数|规模"),
+    "completed_2019_2021": re.compile(r"已完成|完成考核|已考核|已通过|2019"),
+    "exam_period.start": re.compile(r"考核时间|考试时间|考核日期|时间段"),
+    "exam_period.end": re.compile(r"考核时间|考试时间|考核日期|时间段"),
+    "sessions": re.compile(r"场次|具体安排|考核安排|时间安排"),
+    "teachers.certified": re.compile(r"师资|教师|考评员"),
+    "facilities": re.compile(r"场地|考场|机房|实训|考点"),
+    "funding.exam_fee_source": re.compile(r"经费|费用|资金"),
+}
+
+
+def _empty(value: object) -> bool:
+    if value is None or value == "" or value == []:
+        return True
+    if hasattr(value, "model_dump"):
+        return all(v in (None, "", []) for v in value.model_dump().values())
+    return False
+
+
+def field_states(data: PlanData, lines: list[PlanLine], empty_labels: set[str]) -> dict[str, FieldState]:
+    """For every required field without a value: absent, empty (its label stands with nothing
+    after it) or unplaced (the plan speaks of it, the extractor could not read the value)."""
+    states: dict[str, FieldState] = {}
+    text = "".join(matching_text(line.text) for line in lines)
+    for path in REQUIRED_PLAN_FIELDS:
+        value: object = data
+        for part in path.split("."):
+            value = getattr(value, part)
+        if not _empty(value):
+            continue
+        parent = path.partition(".")[0]
+        if (
+            path in empty_labels
+            or parent in empty_labels
+            or any(label.startswith(f"{path}.") for label in empty_labels)
+        ):
+            states[path] = "empty"
+        elif _FIELD_SUBJECTS[path].search(text):
+            states[path] = "unplaced"
+        else:
+            states[path] = "absent"
+    return states
+
+
 def _join_wrapped_sessions(lines: list[PlanLine], default_year: int | None) -> list[PlanLine]:
     """A session entry that wrapped ("…14:00-16:00，人" / "数：27人") is one line again: a short
     line with no date of its own, holding a time span or a head count, joins the dated line
@@ -467,7 +599,7 @@ _HEADING_NUMBER = re.compile(
 _ATTACHMENT_HEADING = re.compile(
     r"^\s*(?:(?:第[一二三四五六七八九十]+(?:部分|章|节)|[一二三四五六七八九十]{1,3}\s*[、.．]|\d{1,2}\s*[、.．]"
     r"|[(（][一二三四五六七八九十]{1,3}[)）])\s*)?"
-    r"(?:随附|佐证|支撑|证明|附送|相关)?(?:附件|材料|资料)(?:材料|清单|资料|目录)?\s*(?:[:：\t]|$)"
+    r"(?:本方案|方案)?(?:随附|佐证|支撑|证明|附送|相关)?(?:附件|材料|资料)(?:材料|清单|资料|目录|如下|包括)?\s*(?:[:：\t]|$)"
 )
 _APPROVAL_LINE = re.compile(r"学校意见|盖章|签字|负责人|联系人|联系电话")
 

@@ -45,6 +45,12 @@ class FeeStatement(StrictModel):
     polarity: Literal["affirmative", "negated", "contradiction"]
 
 
+# Why a required field has no value: the plan has nothing about it ("absent"), it has the
+# label with nothing after it ("empty"), or it says something there that the extractor could
+# not read as the value ("unplaced": a person must look; never the school's fault).
+FieldState = Literal["absent", "empty", "unplaced"]
+
+
 class PlanFacts(StrictModel):
     """Everything the plan checks need, gathered once from the pages."""
 
@@ -53,6 +59,9 @@ class PlanFacts(StrictModel):
     certificates_declared: list[str] = Field(default_factory=list)
     fee_statements: list[FeeStatement] = Field(default_factory=list)
     plan_pages: list[int] = Field(default_factory=list)
+    field_states: dict[str, FieldState] = Field(default_factory=dict)
+    # Pages without usable text (scans before OCR): what they hold is not known.
+    unread_pages: list[int] = Field(default_factory=list)
 
 
 class DocumentResult(StrictModel):

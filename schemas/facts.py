@@ -33,12 +33,22 @@ class Word(StrictModel):
     confidence: float | None = None
 
 
+class Cell(StrictModel):
+    """A run of words on a line set apart from its neighbours by a wide gap: a table cell or
+    a column of a form. Rows of a table are lines with several cells."""
+
+    text: str
+    box: Box
+
+
 class Line(StrictModel):
-    """Words on one visual line, left to right, joined with CJK-aware spacing."""
+    """Words on one visual line, left to right, joined with CJK-aware spacing; cells are
+    separated by a tab in ``text`` and listed in ``cells`` with their boxes."""
 
     text: str
     box: Box
     source: Literal["text_layer", "ocr"] = "text_layer"
+    cells: list[Cell] = Field(default_factory=list)
 
 
 class SealFact(StrictModel):
@@ -66,6 +76,9 @@ class PageFacts(StrictModel):
     kind: PageKind = "other"
     words: list[Word] = Field(default_factory=list)
     lines: list[Line] = Field(default_factory=list)
+    # Logical lines (extractors.layout): a paragraph wrapped over several visual lines is one
+    # block, a table cell wrapped inside its column is joined into its row; page numbers dropped.
+    blocks: list[Line] = Field(default_factory=list)
     seals: list[SealFact] = Field(default_factory=list)
     signatures: list[SignatureFact] = Field(default_factory=list)
 

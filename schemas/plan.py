@@ -126,3 +126,18 @@ REQUIRED_PLAN_FIELDS: tuple[str, ...] = (
     "facilities",
     "funding.exam_fee_source",
 )
+
+# The reviewers' names of the required fields.
+FIELD_NAMES: dict[str, str] = {
+    "school": "学校名称",
+    "certificate": "证书名称",
+    "level": "证书等级",
+    "candidates": "报考人数",
+    "completed_2019_2021": "2019—2021年已完成考核人数",
+    "exam_period.start": "考核时间段（开始日期）",
+    "exam_period.end": "考核时间段（结束日期）",
+    "sessions": "考核场次安排",
+    "teachers.certified": "持证教师（考评员）情况",
+    "facilities": "考核场地及设施设备",
+    "funding.exam_fee_source": "考核费用来源",
+}

@@ -1,0 +1,181 @@
+"""Visual lines -> logical lines: what a reader sees as one sentence or one table row.
+
+A PDF (or an OCR pass) gives one line per printed row of text. Schools' plans wrap their
+sentences at the right margin and their table cells inside the column, so a certificate name,
+a teacher list or a facilities paragraph arrives cut into pieces, and the piece after the cut
+looks like a line of its own. This module joins them once, where the page facts are made, so
+that every field reader works on whole sentences and whole rows:
+
+- a paragraph line that runs to the right edge of the text is continued by the next line when
+  that line starts no further right and carries no heading or item number of its own;
+- a line that starts inside a table's column (not in its first column) and lies under a row is
+  that row's cell text wrapping: it is appended to the cell it sits under;
+- page numbers (第1页共4页, - 1 -) are left out.
+
+It works on boxes only, so text layer and OCR lines are joined the same way.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+
+from extractors.normalize import fold_width
+from schemas.facts import Box, Cell, Line
+
+PAGE_FOOTER = re.compile(
+    r"^\s*(?:第\s*\d+\s*页\s*[,，/]?\s*(?:共\s*\d+\s*页)?|[-—–]\s*\d+\s*[-—–]|\d+\s*/\s*\d+|共\s*\d+\s*页\s*第\s*\d+\s*页)\s*$"
+)
+# What opens a new item rather than continuing a sentence: 一、 （一） 1. 1、 (1) ① 第一条 ● 附件
+ITEM_START = re.compile(
+    r"^\s*(?:第[一二三四五六七八九十百]+(?:部分|章|节|条)|[一二三四五六七八九十]{1,3}\s*[、.．]"
+    r"|[(（]\s*[一二三四五六七八九十0-9]{1,3}\s*[)）]|[0-9]{1,2}\s*[、.．)）](?![0-9])|[①-⑳]|[●•◆■□☑√✓\-*]"
+    r"|附件\s*[0-9]*\s*[:：]?\s*$)"
+)
+
+
+def _merge_box(a: Box, b: Box) -> Box:
+    return Box(x0=min(a.x0, b.x0), top=min(a.top, b.top), x1=max(a.x1, b.x1), bottom=max(a.bottom, b.bottom))
+
+
+def _glue(left: str, right: str) -> str:
+    """Join two pieces of one sentence: no space between CJK, one between Latin words."""
+    if (
+        left
+        and right
+        and left[-1].isascii()
+        and left[-1].isalnum()
+        and right[0].isascii()
+        and right[0].isalnum()
+    ):
+        return f"{left} {right}"
+    return left + right
+
+
+def _cells(line: Line) -> list[Cell]:
+    return line.cells or [Cell(text=line.text, box=line.box)]
+
+
+def _char_size(lines: list[Line]) -> float:
+    heights = [line.box.bottom - line.box.top for line in lines if line.box.bottom > line.box.top]
+    return statistics.median(heights) if heights else 10.0
+
+
+def text_right_edge(lines: list[Line]) -> float:
+    """Where the document's paragraphs end: the right edge that the long lines reach. Taken
+    over every page, since a page of short lines (a schedule) never reaches it."""
+    ends = sorted(line.box.x1 for line in lines if len(line.text) >= 8)
+    if not ends:
+        return max((line.box.x1 for line in lines), default=0.0)
+    return ends[int(0.95 * (len(ends) - 1))]
+
+
+def _is_row(line: Line) -> bool:
+    return len(line.cells) >= 2
+
+
+def _continues_cell(row: Line, line: Line, char: float) -> bool:
+    """``line`` is wrapped cell text under ``row``: every piece of it lies under one of the
+    row's cells, and it either starts right of the first cell or, under the first cell, fits
+    inside that cell's width and opens with no item number (a new row or paragraph would)."""
+    if line.box.top - row.box.bottom > 1.6 * char:
+        return False
+    if not all(_cell_under(row, cell) is not None for cell in _cells(line)):
+        return False
+    first = row.cells[0]
+    if line.box.x0 > first.box.x1 + 0.5 * char:
+        return True
+    inside_first = line.box.x0 >= first.box.x0 - 0.5 * char and line.box.x1 <= first.box.x1 + 0.5 * char
+    return (
+        len(_cells(line)) == 1
+        and inside_first
+        and line.box.top - row.box.bottom <= 1.2 * char
+        and ITEM_START.match(fold_width(line.text)) is None
+    )
+
+
+def _cell_under(row: Line, cell: Cell) -> int | None:
+    for index, candidate in enumerate(row.cells):
+        overlap = min(candidate.box.x1, cell.box.x1) - max(candidate.box.x0, cell.box.x0)
+        if overlap > 0.5 * min(cell.box.x1 - cell.box.x0, candidate.box.x1 - candidate.box.x0):
+            return index
+    return None
+
+
+def _continues_paragraph(previous: Line, line: Line, right_edge: float, char: float) -> bool:
+    if _is_row(previous) or _is_row(line):
+        return False
+    if line.box.top - previous.box.bottom > 1.6 * char:
+        return False
+    if line.box.x0 > previous.box.x0 + 0.6 * char:
+        return False  # indented: a new paragraph
+    previous_size = previous.box.bottom - previous.box.top
+    size = line.box.bottom - line.box.top
+    if abs(previous_size - size) > 0.15 * max(previous_size, size):
+        return False  # another font size: a title above its text
+    if ITEM_START.match(fold_width(line.text)) is not None:
+        return False
+    if _open_brackets(previous.text):
+        return True  # 《…（试 / 行）》: a bracket left open is closed on the next line
+    short_by = right_edge - previous.box.x1
+    # Latin words (and what may not start a line after them) move to the next line whole:
+    # "安装VS" / "Code、HBuilderX…" ends far from the edge and still goes on.
+    if re.search(r"[A-Za-z0-9]$", previous.text) and re.match(r"[A-Za-z]", line.text) and short_by < 8 * char:
+        return True
+    if short_by > 2.5 * char:
+        return False  # the line above ended early: its sentence or its heading is complete
+    # A sentence that ended before the edge: line breaking leaves no such gap.
+    return not (short_by > 1.0 * char and re.search(r"[。：:；;！？]$", previous.text.strip()))
+
+
+def _open_brackets(text: str) -> bool:
+    folded = fold_width(text)
+    return any(folded.count(o) > folded.count(c) for o, c in (("《", "》"), ("(", ")"), ("“", "”")))
+
+
+def _append_to_row(row: Line, line: Line) -> Line:
+    cells = [cell.model_copy() for cell in row.cells]
+    for piece in _cells(line):
+        index = _cell_under(row, piece)
+        if index is None:
+            continue
+        cells[index] = Cell(
+            text=_glue(cells[index].text, piece.text), box=_merge_box(cells[index].box, piece.box)
+        )
+    return Line(
+        text="\t".join(cell.text for cell in cells),
+        box=_merge_box(row.box, line.box),
+        source=row.source,
+        cells=cells,
+    )
+
+
+def _append_to_paragraph(paragraph: Line, line: Line) -> Line:
+    text = _glue(paragraph.text, line.text)
+    box = _merge_box(paragraph.box, line.box)
+    return Line(text=text, box=box, source=paragraph.source, cells=[Cell(text=text, box=box)])
+
+
+def logical_lines(lines: list[Line], right_edge: float | None = None) -> list[Line]:
+    """The page's visual lines (top to bottom) joined into sentences and table rows;
+    ``right_edge`` is the document's (``text_right_edge`` over all its pages)."""
+    body = [line for line in lines if not PAGE_FOOTER.match(fold_width(line.text))]
+    if not body:
+        return []
+    char = _char_size(body)
+    if right_edge is None:
+        right_edge = text_right_edge(body)
+    blocks: list[Line] = []
+    last_visual: list[Line] = []  # the last printed line of each block decides how it ends
+    for line in body:
+        previous = blocks[-1] if blocks else None
+        if previous is not None and _is_row(previous) and _continues_cell(previous, line, char):
+            blocks[-1] = _append_to_row(previous, line)
+        elif previous is not None and _continues_paragraph(last_visual[-1], line, right_edge, char):
+            blocks[-1] = _append_to_paragraph(previous, line)
+        else:
+            blocks.append(line)
+            last_visual.append(line)
+            continue
+        last_visual[-1] = line
+    return blocks
