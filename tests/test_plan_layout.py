@@ -1,0 +1,186 @@
+"""Unit tests on the pure layout, section and part readers with tiny hand-made lines.
+
+Boxes are PDF points; one CJK character is 12 points wide and high, the text column runs from
+x=90 to x=500, so a line that reaches ~500 is a wrapped one.
+"""
+
+from __future__ import annotations
+
+import re
+
+from extractors.classify import classify_pages, page_title, title_kind
+from extractors.layout import logical_lines
+from extractors.plan.parts import amount_wan, count_people, header_value_pairs, read_facilities, read_teachers
+from extractors.plan.sections import PlanLine, find_sections, heading_of
+from extractors.plan_fields import PlanExtractor, field_states
+from schemas.facts import Box, Cell, Line, PageFacts
+from schemas.plan import PlanData
+
+
+def line(
+    text: str,
+    x0: float,
+    x1: float,
+    top: float,
+    size: float = 12.0,
+    cells: list[tuple[str, float, float]] | None = None,
+) -> Line:
+    box = Box(x0=x0, top=top, x1=x1, bottom=top + size)
+    parts = [Cell(text=t, box=Box(x0=a, top=top, x1=b, bottom=top + size)) for t, a, b in cells or []]
+    return Line(
+        text="\t".join(t for t, _, _ in cells) if cells else text,
+        box=box,
+        cells=parts or [Cell(text=text, box=box)],
+    )
+
+
+def test_a_sentence_wrapped_at_the_margin_is_one_line() -> None:
+    lines = [
+        line("1．学生考核费用由学校统一支付，经费来源为学校年度预算经费，按260", 114, 500, 100),
+        line("元/人计算，预计投入资金约4.16万元。", 90, 300, 118),
+        line("2．学校已具备培训及考核条件。", 114, 400, 136),
+    ]
+    blocks = logical_lines(lines, right_edge=502)
+    assert [b.text for b in blocks] == [
+        "1．学生考核费用由学校统一支付，经费来源为学校年度预算经费，按260元/人计算，预计投入资金约4.16万元。",
+        "2．学校已具备培训及考核条件。",
+    ]
+
+
+def test_a_short_line_or_a_numbered_line_is_not_continued() -> None:
+    lines = [line("1．笔试场地", 114, 180, 100), line("第二教学楼设有多媒体教室8间。", 90, 300, 118)]
+    assert len(logical_lines(lines, right_edge=502)) == 2
+    numbered = [
+        line("一句话写到了右边距没有句号也没有结束还在继续写下去写到头", 90, 500, 100),
+        line("2．下一项", 90, 200, 118),
+    ]
+    assert len(logical_lines(numbered, right_edge=502)) == 2
+
+
+def test_a_bigger_title_is_not_glued_to_the_text_below() -> None:
+    lines = [
+        line("2022年网店运营推广职业技能等级证书试点工作方案", 85, 500, 100, size=16),
+        line("为贯彻落实文件精神。", 85, 300, 120),
+    ]
+    assert len(logical_lines(lines, right_edge=502)) == 2
+
+
+def test_wrapped_cell_text_joins_its_cell_even_in_the_first_column() -> None:
+    row = line(
+        "",
+        100,
+        457,
+        100,
+        cells=[("网络系统建设与", 100, 190), ("初级", 250, 280), ("60", 330, 345), ("0", 420, 428)],
+    )
+    wrap = line("运维", 130, 154, 114)
+    header = line(
+        "",
+        118,
+        496,
+        80,
+        cells=[
+            ("证书名称", 118, 170),
+            ("等级", 250, 275),
+            ("报考人数", 330, 380),
+            ("2019-2021年已", 417, 496),
+        ],
+    )
+    header_wrap = line("完成考核人数", 417, 489, 94)
+    blocks = logical_lines([header, header_wrap, row, wrap], right_edge=502)
+    assert [c.text for c in blocks[0].cells] == ["证书名称", "等级", "报考人数", "2019-2021年已完成考核人数"]
+    assert [c.text for c in blocks[1].cells] == ["网络系统建设与运维", "初级", "60", "0"]
+
+
+def test_headings_in_any_numbering_bound_their_sections() -> None:
+    lines = [
+        PlanLine(1, "（三）考核师资"),
+        PlanLine(1, "1、已获得相关职业技能等级证书师资"),
+        PlanLine(1, "共 3 人：张三、李四、王五。"),
+        PlanLine(1, "2、其他师资"),
+        PlanLine(1, "赵六、钱七。"),
+        PlanLine(1, "（四）考核场地"),
+        PlanLine(1, "1、笔试场地：教学楼5间教室。"),
+    ]
+    assert heading_of(lines[0], 0) is not None and heading_of(lines[2], 2) is None
+    teachers = read_teachers(lines)
+    assert teachers["certified"].count == 3 and "王五" in teachers["certified"].text
+    assert teachers["other"].count == 2
+    assert [s.heading.title for s in find_sections(lines, re.compile("场地"))] == ["考核场地", "笔试场地"]
+    assert read_facilities(lines)["written"].text == "教学楼5间教室。"
+
+
+def test_people_are_counted_from_a_table_or_said_to_be_none() -> None:
+    rows = [
+        PlanLine(1, "1．已获得证书师资"),
+        PlanLine(1, "序号\t姓名\t职称", ("序号", "姓名", "职称")),
+        PlanLine(1, "1\t甲乙\t讲师", ("1", "甲乙", "讲师")),
+        PlanLine(1, "2\t丙丁\t教授", ("2", "丙丁", "教授")),
+        PlanLine(1, "2．其他师资"),
+        PlanLine(1, "暂无。"),
+    ]
+    found = read_teachers([PlanLine(1, "三、师资"), *rows])
+    assert found["certified"].count == 2
+    assert found["other"].count == 0
+    assert count_people(find_sections(rows, re.compile("其他"))[0]) == 0
+
+
+def test_the_budget_is_the_total_not_the_price_per_head() -> None:
+    assert amount_wan("按260元/人计算，预计投入资金约1.04万元。") == 1.04
+    assert amount_wan("预计需支付考核费用1.1万元（50人×220元/人）。") == 1.1
+    assert amount_wan("每人300元，共计15000元") == 1.5
+
+
+def test_a_header_row_stands_over_one_row_of_values_only() -> None:
+    header = PlanLine(1, "证书名称\t等级\t报考人数", ("证书名称", "等级", "报考人数"))
+    values = PlanLine(1, "老年照护\t初级\t40", ("老年照护", "初级", "40"))
+    labels = {"证书名称", "等级", "报考人数", "考核人数（人）", "考核日期"}
+    pairs = header_value_pairs([header, values], labels.__contains__)
+    assert [text for _line, text in pairs] == ["证书名称：老年照护", "等级：初级", "报考人数：40"]
+    schedule = PlanLine(1, "考核日期\t考核人数（人）", ("考核日期", "考核人数（人）"))
+    rows = [PlanLine(1, f"2022/10/{d}\t30", (f"2022/10/{d}", "30")) for d in (1, 2)]
+    assert header_value_pairs([schedule, *rows], labels.__contains__) == []
+
+
+def test_a_required_field_is_absent_empty_or_unplaced() -> None:
+    data = PlanData(certificate="老年照护")
+    lines = [PlanLine(1, "报考人数：约五十"), PlanLine(1, "考核费用来源：")]
+    states = field_states(data, lines, {"funding.exam_fee_source"})
+    assert states["candidates"] == "unplaced"  # spoken of, but not readable as a number
+    assert states["funding.exam_fee_source"] == "empty"
+    assert states["facilities"] == "absent"
+    assert "certificate" not in states
+
+
+def test_pages_are_told_apart_by_their_titles() -> None:
+    def page(number: int, *texts: str) -> PageFacts:
+        blocks = [line(t, 90, 90 + 12 * len(t), 20 * i) for i, t in enumerate(texts)]
+        return PageFacts(
+            number=number, width=595, height=842, has_text_layer=True, lines=blocks, blocks=blocks
+        )
+
+    pages = [
+        page(1, "2022年职业技能等级证书试点工作方案", "一、基本信息"),
+        page(2, "七、试点合作协议", "我校已与某公司签订试点合作协议，协议附后。"),
+        page(3, "附件1", "某学院学分银行管理办法（试行）", "第一章 总则"),
+        page(4, "职业技能等级证书试点合作协议", "甲方（试点院校）：某学院"),
+        page(5, "六、违约责任", "任何一方违反本协议约定，应承担相应违约责任。"),
+    ]
+    assert [p.kind for p in classify_pages(pages)] == ["plan", "plan", "other", "agreement", "agreement"]
+    assert title_kind(page_title(pages[2])) == "other"
+
+
+def test_a_plan_whose_agreement_is_only_announced_has_none() -> None:
+    extractor = PlanExtractor(certificates=["老年照护"])
+    text_page = PageFacts(
+        number=1,
+        width=595,
+        height=842,
+        has_text_layer=True,
+        kind="plan",
+        blocks=[
+            line("2022年老年照护职业技能等级证书试点工作方案", 90, 400, 0),
+            line("已签订试点合作协议，协议附后。", 90, 300, 20),
+        ],
+    )
+    assert extractor.extract([text_page]).data.agreement.present is False
