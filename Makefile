@@ -6,6 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 OUT    := out
 DEMO   := $(OUT)/demo
+OUTSIDE ?= ../shared/samples/outside-round
 
 .PHONY: setup system-packages services demo test lint benchmarks clean
 
@@ -51,6 +52,9 @@ benchmarks: setup
 	rm -rf $(OUT)/bench-round
 	$(BIN)/python -m fixtures.round --out $(OUT)/bench-round --seed 7
 	$(BIN)/python -m benchmarks.accuracy $(OUT)/bench-round
+	# A round made outside the project (../shared/samples/outside-round): what the extractors
+	# do on wording and layouts they were not written against.
+	@if [ -d $(OUTSIDE) ]; then $(BIN)/python -m benchmarks.outside $(OUTSIDE); else echo "no outside round at $(OUTSIDE)"; fi
 
 clean:
 	rm -rf $(OUT) .pytest_cache .mypy_cache .ruff_cache
