@@ -63,13 +63,39 @@ def _page(facts: PlanFacts, field: str) -> int | None:
 
 @rule("plan.no_fee_declaration", Severity.ERROR, "方案未声明不向学生收取任何培训、考核费用", "plan")
 def no_fee_declaration(facts: PlanFacts, config: RoundConfig) -> Iterator[RuleHit]:
+    """Quote the statement furthest from the declaration (a charge before a hedge before a
+    statement covering one fee) and say what it lacks. The facts keep the quote and its
+    polarity only, so the quote is read again for what it lacks."""
+    from extractors.fee_declaration import KIND_ORDER, explain
+
     if facts.data.funding.no_student_fee_declared:
         return
-    contrary = [s for s in facts.fee_statements if s.polarity != "affirmative"]
-    if contrary:
-        first = contrary[0]
+    short = []
+    for index, statement in enumerate(facts.fee_statements):
+        verdict = explain(statement.text)
+        if verdict is None and statement.polarity == "contradiction":
+            verdict = ("contradiction", "写明了由学生缴纳或承担费用")  # trust the polarity kept
+        if verdict is not None and verdict[0] != "declared":
+            short.append((KIND_ORDER.index(verdict[0]), index, verdict[1]))
+    if short:
+        rank, index, lacking = min(short)
+        statement = facts.fee_statements[index]
+        if KIND_ORDER[rank] == "contradiction":
+            message = (
+                f"方案中“{statement.text}”{lacking}，与“{_DECLARATION}”的要求相抵触，"
+                f"请学校删除收费内容，明确声明“{_DECLARATION}”后重新提交。"
+            )
+        else:
+            message = (
+                f"方案中关于学生费用的表述“{statement.text}”{lacking}，不能视为“{_DECLARATION}”的声明，"
+                f"请学校改为明确声明“{_DECLARATION}”后重新提交。"
+            )
+        yield RuleHit(message=message, page=statement.page, evidence=statement.text)
+    elif facts.fee_statements:
+        first = facts.fee_statements[0]
         yield RuleHit(
-            message=f"方案中有向学生收费的表述，与“{_DECLARATION}”的要求相抵触，请学校删除收费内容并明确声明不收费后重新提交。",
+            message=f"方案中关于学生费用的表述“{first.text}”不是明确、无条件的不收费声明，"
+            f"请学校改为明确声明“{_DECLARATION}”后重新提交。",
             page=first.page,
             evidence=first.text,
         )
