@@ -15,22 +15,8 @@ from checks.registry import RuleHit, rule
 from extractors.normalize import closest, match_key
 from schemas.document import PlanFacts
 from schemas.finding import Severity
-from schemas.plan import REQUIRED_PLAN_FIELDS, VALID_LEVELS, PlanData
+from schemas.plan import FIELD_NAMES, REQUIRED_PLAN_FIELDS, VALID_LEVELS, PlanData
 from schemas.round_config import RoundConfig
-
-FIELD_NAMES: dict[str, str] = {
-    "school": "学校名称",
-    "certificate": "证书名称",
-    "level": "证书等级",
-    "candidates": "报考人数",
-    "completed_2019_2021": "2019—2021年已完成考核人数",
-    "exam_period.start": "考核时间段（开始日期）",
-    "exam_period.end": "考核时间段（结束日期）",
-    "sessions": "考核场次安排",
-    "teachers.certified": "持证教师（考评员）情况",
-    "facilities": "考核场地及设施设备",
-    "funding.exam_fee_source": "考核费用来源",
-}
 
 _DECLARATION = "不向学生收取任何培训、考核费用"
 
@@ -109,11 +95,15 @@ def no_fee_declaration(facts: PlanFacts, config: RoundConfig) -> Iterator[RuleHi
 @rule("plan.field_missing", Severity.ERROR, "方案必填项为空", "plan")
 def field_missing(facts: PlanFacts, config: RoundConfig) -> Iterator[RuleHit]:
     for path in REQUIRED_PLAN_FIELDS:
-        if _is_empty(_value(facts.data, path)):
-            name = FIELD_NAMES.get(path, path)
-            yield RuleHit(
-                message=f"方案缺少必填项“{name}”（{path}），请学校补填后重新提交。", page=_page(facts, path)
-            )
+        if not _is_empty(_value(facts.data, path)):
+            continue
+        # A value the extractor could not place is a note for a person, not the school's fault.
+        state = facts.field_states.get(path, "absent")
+        if state == "unplaced":
+            continue
+        name = FIELD_NAMES.get(path, path)
+        how = "只有标题、未填写内容" if state == "empty" else "未填写"
+        yield RuleHit(message=f"方案必填项“{name}”{how}，请学校补填后重新提交。", page=_page(facts, path))
     for index, session in enumerate(facts.data.sessions, start=1):
         if session.count is None:
             yield RuleHit(
@@ -221,7 +211,8 @@ def multiple_certificates(facts: PlanFacts, config: RoundConfig) -> Iterator[Rul
 
 @rule("plan.agreement_missing", Severity.ERROR, "PDF中没有试点合作协议", "plan")
 def agreement_missing(facts: PlanFacts, config: RoundConfig) -> Iterator[RuleHit]:
-    if not facts.data.agreement.present:
+    # Pages that could not be read (scans before OCR) may be the agreement: not the school's fault.
+    if not facts.data.agreement.present and not facts.unread_pages:
         yield RuleHit(
             message="PDF中未找到与培训评价组织签订的试点合作协议，请学校将已签署的协议与方案合并为一个PDF重新提交。"
         )
