@@ -18,7 +18,7 @@ from schemas.round_config import RoundConfig
 REMEDIES: dict[str, str] = {
     "file.empty": "文件为空（0字节或没有页面），请学校重新导出完整文件后重新提交。",
     "file.unreadable": "文件已损坏或不完整，无法打开，请学校重新生成文件后重新提交。",
-    "file.encrypted": "文件设置了打开密码，请学校取消密码保护后重新提交。",
+    "file.encrypted": "文件已加密，请学校取消密码和权限限制后重新提交。",
     "file.unsupported_format": "文件格式不受支持：试点工作方案与合作协议请合并为一个PDF提交。",
 }
 

@@ -19,6 +19,8 @@ from schemas.plan import FIELD_NAMES, REQUIRED_PLAN_FIELDS, VALID_LEVELS, PlanDa
 from schemas.round_config import RoundConfig
 
 _DECLARATION = "不向学生收取任何培训、考核费用"
+# Worst first: the statement a no-fee finding quotes.
+KIND_ORDER = ("contradiction", "negated", "conditional", "weakened", "partial", "declared")
 
 
 def _value(data: PlanData, path: str) -> Any:
@@ -50,22 +52,18 @@ def _page(facts: PlanFacts, field: str) -> int | None:
 @rule("plan.no_fee_declaration", Severity.ERROR, "方案未声明不向学生收取任何培训、考核费用", "plan")
 def no_fee_declaration(facts: PlanFacts, config: RoundConfig) -> Iterator[RuleHit]:
     """Quote the statement furthest from the declaration (a charge before a hedge before a
-    statement covering one fee) and say what it lacks. The facts keep the quote and its
-    polarity only, so the quote is read again for what it lacks."""
-    from extractors.fee_declaration import KIND_ORDER, explain
-
+    statement covering one fee) and say what it lacks, as the extractor judged it."""
     if facts.data.funding.no_student_fee_declared:
         return
-    short = []
-    for index, statement in enumerate(facts.fee_statements):
-        verdict = explain(statement.text)
-        if verdict is None and statement.polarity == "contradiction":
-            verdict = ("contradiction", "写明了由学生缴纳或承担费用")  # trust the polarity kept
-        if verdict is not None and verdict[0] != "declared":
-            short.append((KIND_ORDER.index(verdict[0]), index, verdict[1]))
+    short = sorted(
+        (KIND_ORDER.index(statement.kind), index)
+        for index, statement in enumerate(facts.fee_statements)
+        if statement.kind != "declared"
+    )
     if short:
-        rank, index, lacking = min(short)
+        rank, index = short[0]
         statement = facts.fee_statements[index]
+        lacking = statement.lacking or "不是明确的不收费声明"
         if KIND_ORDER[rank] == "contradiction":
             message = (
                 f"方案中“{statement.text}”{lacking}，与“{_DECLARATION}”的要求相抵触，"

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from extractors.normalize import matching_text
+from schemas.document import FeeStatement
 
 # The schema's three verdicts (schemas.document.FeeStatement): every shortfall that is not a
 # contradiction is a statement whose force is taken away, which the schema calls "negated".
@@ -575,3 +576,14 @@ def explain(text: str) -> tuple[Kind, str] | None:
     if statement is None:
         return None
     return statement.kind, shortfall(statement)
+
+
+def statement_fact(statement: FeeStatementMatch, page: int) -> FeeStatement:
+    """The statement as the plan's facts keep it: quote, verdict and what it lacks."""
+    return FeeStatement(
+        page=page,
+        text=statement.text,
+        polarity=statement.polarity,
+        kind=statement.kind,
+        lacking="" if statement.kind == "declared" else shortfall(statement),
+    )

@@ -60,6 +60,16 @@ def read_pdf_text(content: bytes) -> PdfText:
 
     reader = _open_pypdf(content)
     errors: list[ProcessingError] = []
+    if reader is not None and reader.is_encrypted:
+        # Opens without a password but carries permissions: readable here, yet the office
+        # cannot print, stamp or merge it, so the school is asked for an unencrypted copy.
+        errors.append(
+            ProcessingError(
+                component="pdf_text",
+                code="file.encrypted",
+                message="PDF已加密（无需密码即可打开，但设置了权限限制；内容已读取并检查）",
+            )
+        )
     repaired = False
     try:
         pages = _read_with_pdfplumber(content)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from extractors.fee_declaration import find_fee_statements, no_student_fee_declared
+from extractors.fee_declaration import find_fee_statements, no_student_fee_declared, statement_fact
 from extractors.labels import LabelHit, LabelReader, LabelSpec
 from extractors.layout import PAGE_FOOTER
 from extractors.normalize import (
@@ -484,7 +484,7 @@ class PlanExtractor:
         statements = []
         for match in matches:
             page = next((p for start, p in reversed(page_starts) if start <= match.start), lines[0].page)
-            statements.append(FeeStatement(page=page, text=match.text, polarity=match.polarity))
+            statements.append(statement_fact(match, page))
         data.funding.no_student_fee_declared = no_student_fee_declared(matches)
         return statements
 

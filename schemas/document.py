@@ -37,12 +37,19 @@ class Evidence(StrictModel):
     text: str
 
 
+FeeStatementKind = Literal["contradiction", "negated", "conditional", "weakened", "partial", "declared"]
+
+
 class FeeStatement(StrictModel):
-    """A sentence in the plan about student fees, with its verdict."""
+    """A sentence in the plan about student fees, with its verdict: ``kind`` is what a
+    reviewer makes of it (a firm declaration, one covering one fee only, hedged, conditional,
+    negated, a charge) and ``lacking`` says in the reviewers' words what it lacks."""
 
     page: int
     text: str
     polarity: Literal["affirmative", "negated", "contradiction"]
+    kind: FeeStatementKind = "declared"
+    lacking: str = ""
 
 
 # Why a required field has no value: the plan has nothing about it ("absent"), it has the

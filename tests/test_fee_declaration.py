@@ -14,9 +14,10 @@ from extractors.fee_declaration import (
     find_fee_statements,
     no_student_fee_declared,
     shortfall,
+    statement_fact,
     worst_statement,
 )
-from schemas.document import FeeStatement, PlanFacts
+from schemas.document import PlanFacts
 from schemas.plan import Agreement, PlanData
 from schemas.round_config import RoundConfig, load_round_config
 
@@ -260,7 +261,7 @@ def finding_for(text: str, config: RoundConfig) -> tuple[str, str | None, int | 
     facts = PlanFacts(
         data=data,
         plan_pages=[1, 2],
-        fee_statements=[FeeStatement(page=2, text=s.text, polarity=s.polarity) for s in statements],
+        fee_statements=[statement_fact(s, page=2) for s in statements],
     )
     [finding] = [f for f in run_rules("plan", facts, config) if f.rule == "plan.no_fee_declaration"]
     return finding.message, finding.evidence, finding.page
