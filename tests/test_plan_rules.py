@@ -126,3 +126,26 @@ def test_multiple_certificates_and_agreement_missing(config: RoundConfig) -> Non
     }
     data.agreement = Agreement(present=False)
     assert rules_for(data, config) == {"plan.agreement_missing"}
+
+
+def test_a_field_the_extractor_could_not_place_is_no_error(config: RoundConfig) -> None:
+    data = clean_plan()
+    data.candidates = None
+    assert "plan.field_missing" in rules_for(data, config, field_states={"candidates": "absent"})
+    assert "plan.field_missing" in rules_for(data, config, field_states={"candidates": "empty"})
+    assert "plan.field_missing" not in rules_for(data, config, field_states={"candidates": "unplaced"})
+
+
+def test_an_agreement_may_hide_on_unread_scanned_pages(config: RoundConfig) -> None:
+    data = clean_plan()
+    data.agreement = Agreement(present=False)
+    assert "plan.agreement_missing" in rules_for(data, config)
+    assert "plan.agreement_missing" not in rules_for(data, config, unread_pages=[3, 4])
+
+
+def test_field_missing_names_the_field_in_the_reviewers_words(config: RoundConfig) -> None:
+    data = clean_plan()
+    data.funding.exam_fee_source = None
+    plan = PlanFacts(data=data, plan_pages=[1], field_states={"funding.exam_fee_source": "empty"})
+    [finding] = [f for f in run_rules("plan", plan, config) if f.rule == "plan.field_missing"]
+    assert "考核费用来源" in finding.message and "funding" not in finding.message
