@@ -34,6 +34,9 @@ EXTRACTOR_VERSION = "received-1"
 
 ANNEX1_NAME = re.compile(r"附件\s*[1一]|统计表|信息表|试点信息|汇总表")
 PLAN_NAME = re.compile(r"方案|协议")
+# A name that says the file is Attachment 1 itself (not just some 信息表): when its content is
+# another table, the reviewer is told the school may have attached the wrong file.
+ANNEX1_CLAIM = re.compile(r"附件\s*[1一]|院校试点信息|试点信息统计")
 # Mail services that replace large attachments with a download link in the body.
 LINKED_ATTACHMENT_MARKERS = ("超大附件", "文件中转站", "云附件", "大附件", "网盘附件")
 IMAGE_TYPES: frozenset[FileType] = frozenset({"jpeg", "png", "tiff", "gif", "bmp"})
@@ -154,6 +157,11 @@ def extract_received(
         result = extract_annex1_document(content, source=source, config=config)
         if result.annex1 is None and intended == "plan":
             result.kind = "plan"
+        elif result.kind == "other" and not ANNEX1_CLAIM.search(name):
+            # Some other table (a teachers' list, a timetable) sent alongside: listed as received,
+            # with nothing for a reviewer to fix. Named 附件1 it keeps its note: the school may
+            # have attached the wrong file, and school.annex1_missing then says what is missing.
+            return _listed(content, source)
         return result
     if kind in IMAGE_TYPES:
         if ANNEX1_NAME.search(name):

@@ -464,11 +464,16 @@ def _evaluate(table: Table, expression: str, depth: int) -> float | None:
                     return total
         if token[0] == "ref":
             _, top, left, bottom, right = token
+            many = (top, left) != (bottom, right)
             total = 0.0
             for r in range(int(top), int(bottom) + 1):
                 for c in range(int(left), int(right) + 1):
                     value = _evaluate_cell(table, r, c, depth)
                     if value is None:
+                        if many and (r, c) not in table.formulas:
+                            # As in Excel, SUM over a range skips text: the （可加行） or 无
+                            # a school left in its unused template rows.
+                            continue
                         return None
                     total += value
             return total

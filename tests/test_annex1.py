@@ -313,7 +313,7 @@ def test_number_text() -> None:
     assert number_text(0.1 + 0.2) == "0.3"
 
 
-def _xlsx(rows: list[list[Any]], merges: tuple[str, ...] = ()) -> bytes:
+def xlsx_file(rows: list[list[Any]], merges: tuple[str, ...] = ()) -> bytes:
     book = openpyxl.Workbook()
     sheet = book.active
     for row in rows:
@@ -326,7 +326,7 @@ def _xlsx(rows: list[list[Any]], merges: tuple[str, ...] = ()) -> bytes:
 
 
 def test_xlsx_merged_cells_numbers_dates_and_uncomputed_formulas(config: RoundConfig) -> None:
-    content = _xlsx(
+    content = xlsx_file(
         [
             ["新申报试点情况", None, None],
             ["证书名称", "等级", "申报规模"],
@@ -512,11 +512,11 @@ def test_encrypted_office_container(config: RoundConfig) -> None:
     assert (status, code) == ("failed", "file.encrypted")
 
 
-def test_readable_file_without_attachment_1_is_partial(config: RoundConfig) -> None:
+def test_readable_file_without_attachment_1_is_another_kind_of_file(config: RoundConfig) -> None:
     result = extract_annex1_document(
-        _xlsx([["姓名", "成绩"], ["张三", 90]]), source="成绩.xlsx", config=config
+        xlsx_file([["姓名", "成绩"], ["张三", 90]]), source="成绩.xlsx", config=config
     )
-    assert result.status == "partial"
+    assert (result.kind, result.status, result.annex1) == ("other", "partial", None)
     assert [error.code for error in result.errors] == ["annex1.not_found"]
 
 
@@ -607,7 +607,7 @@ def test_cell_accuracy_on_unseen_generated_files(config: RoundConfig) -> None:
 
 def test_hand_made_table_with_other_wording(config: RoundConfig) -> None:
     """Not from the generator: labels, units and layout as one school wrote them by hand."""
-    content = _xlsx(
+    content = xlsx_file(
         [
             ["附件1"],
             ["湖南省2022年1+X证书制度试点院校信息统计表"],
@@ -648,7 +648,7 @@ def test_hand_made_table_with_other_wording(config: RoundConfig) -> None:
 
 
 def test_hand_made_two_row_merged_header_with_abbreviated_school(config: RoundConfig) -> None:
-    content = _xlsx(
+    content = xlsx_file(
         [
             ["院校试点信息统计表"],
             ["院校名称：长沙民政职院（盖章）"],
