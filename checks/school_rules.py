@@ -36,10 +36,26 @@ def _rows_by_certificate(facts: SchoolFacts, config: RoundConfig) -> dict[str, l
     return rows
 
 
+def certificate_in_name(source: str, config: RoundConfig) -> str | None:
+    """The round's certificate a file's name states (…-特殊焊接技术（初级）试点方案.pdf), the
+    longest that fits; None for names that say nothing (扫描全能王 2022-04-12.pdf)."""
+    name = match_key(source.rsplit("/", 1)[-1])
+    found = [
+        (len(match_key(written)), entry.name)
+        for entry in config.certificates
+        for written in (entry.name, *entry.aliases)
+        if match_key(written) and match_key(written) in name
+    ]
+    return max(found)[1] if found else None
+
+
 def _plans_by_certificate(facts: SchoolFacts, config: RoundConfig) -> dict[str, list[PlanSummary]]:
+    """Plans by certificate key; a plan whose pages did not say (a scan before OCR, a file
+    that cannot be opened) is known by its file name where that names one, else under ""."""
     plans: dict[str, list[PlanSummary]] = {}
     for plan in facts.plans:
-        plans.setdefault(certificate_key(plan.certificate, config), []).append(plan)
+        name = plan.certificate or certificate_in_name(plan.source, config)
+        plans.setdefault(certificate_key(name, config), []).append(plan)
     return plans
 
 
@@ -59,6 +75,10 @@ def annex1_missing(facts: SchoolFacts, config: RoundConfig) -> Iterator[RuleHit]
 @rule("school.application_without_plan", Severity.ERROR, "附件1新申报的证书没有对应的试点方案", "school")
 def application_without_plan(facts: SchoolFacts, config: RoundConfig) -> Iterator[RuleHit]:
     plans = _plans_by_certificate(facts, config)
+    if plans.get(""):
+        # Some plans could not be read yet: any of them may be the one a row asks for, and
+        # their own findings already say what a person or the school must do.
+        return
     for key, rows in _rows_by_certificate(facts, config).items():
         if key and key not in plans:
             row = rows[0]
@@ -78,7 +98,8 @@ def plan_without_application(facts: SchoolFacts, config: RoundConfig) -> Iterato
     rows = _rows_by_certificate(facts, config)
     for key, plans in _plans_by_certificate(facts, config).items():
         if key and key not in rows:
-            for plan in plans:
+            # Only a certificate the plan itself states: a file name is no ground for an error.
+            for plan in (p for p in plans if p.certificate):
                 yield RuleHit(
                     message=(
                         f"试点方案的证书“{plan.certificate}”不在附件1统计表的新申报证书中，"

@@ -33,7 +33,7 @@ from extractors.plan_document import EXTRACTOR_VERSION, plan_extractor_for
 from extractors.plan_fields import PlanExtractor
 from extractors.received import EXTRACTOR_VERSION as RECEIVED_VERSION
 from extractors.received import Origin, extract_received, intended_kind, message_received_at
-from extractors.schools import identify_school, school_in_text
+from extractors.schools import identify_school
 from flows.settings import Settings
 from review.archive import RawArchive
 from review.db import SCHOOL_CHECK_LOCK_KEY, lock_for_transaction, make_engine, migrate, session_factory
@@ -363,7 +363,11 @@ def _school_of(result: DocumentResult, pending: PendingFile, config: RoundConfig
         match = identify_school(config, declared=declared)
         if match is not None:
             return match.name
-    return pending.message_school or school_in_text(pending.source, config)
+    if pending.message_school:
+        return pending.message_school
+    # The platform exports one folder per school: its name says the school, on the list or not.
+    by_path = identify_school(config, file_names=pending.source.split("/"))
+    return by_path.name if by_path is not None else None
 
 
 def _store_result(

@@ -160,3 +160,32 @@ def test_identify_school_keeps_unknown_schools() -> None:
 def test_longest_name_wins() -> None:
     assert school_in_text("湖南工程职业技术学院关于……", CONFIG) == "湖南工程职业技术学院"
     assert school_in_text("湖南工程学院 试点方案", CONFIG) == "湖南工程学院"
+
+
+def test_a_plan_not_read_yet_may_be_the_one_a_row_asks_for() -> None:
+    def school_rules(plans: list[PlanSummary]) -> set[str]:
+        row = NewApplicationRow(certificate="Web前端开发", level="中级", scale=40)
+        facts = SchoolFacts(
+            school=SCHOOL,
+            annex1=[Annex1Summary(source="a.eml/附件1.xlsx", data=Annex1Data(school=SCHOOL, new=[row]))],
+            plans=plans,
+        )
+        return {f.rule for f in check_school(facts, CONFIG)}
+
+    assert "school.application_without_plan" not in school_rules(
+        [PlanSummary(source="民政/扫描全能王 2022-04-12.pdf")]
+    )
+    # Its name says another certificate: the row still has no plan.
+    assert "school.application_without_plan" in school_rules(
+        [PlanSummary(source="民政/物流管理（中级）方案.pdf")]
+    )
+    assert "school.application_without_plan" not in school_rules(
+        [PlanSummary(source="民政/Web前端开发中级方案.pdf")]
+    )
+
+
+def test_an_upload_folder_names_its_school_even_off_the_list() -> None:
+    match = identify_school(CONFIG, file_names="舜德科技中等专业学校/扫描全能王 2022-04-12.pdf".split("/"))
+    assert match is not None and (match.name, match.known) == ("舜德科技中等专业学校", False)
+    listed = identify_school(CONFIG, file_names=f"{SCHOOL}/CCI04252022_0022.pdf".split("/"))
+    assert listed is not None and (listed.name, listed.known) == (SCHOOL, True)
