@@ -185,7 +185,7 @@ def test_a_plan_not_read_yet_may_be_the_one_a_row_asks_for() -> None:
 
 
 def test_an_upload_folder_names_its_school_even_off_the_list() -> None:
-    match = identify_school(CONFIG, file_names="舜德科技中等专业学校/扫描全能王 2022-04-12.pdf".split("/"))
+    match = identify_school(CONFIG, file_names=["舜德科技中等专业学校", "扫描全能王 2022-04-12.pdf"])
     assert match is not None and (match.name, match.known) == ("舜德科技中等专业学校", False)
     listed = identify_school(CONFIG, file_names=f"{SCHOOL}/CCI04252022_0022.pdf".split("/"))
     assert listed is not None and (listed.name, listed.known) == (SCHOOL, True)
