@@ -52,6 +52,9 @@ benchmarks: setup
 	rm -rf $(OUT)/bench-round
 	$(BIN)/python -m fixtures.round --out $(OUT)/bench-round --seed 7
 	$(BIN)/python -m benchmarks.accuracy $(OUT)/bench-round
+	# The same tables as for the outside round, on our own round.
+	$(BIN)/python -m fixtures.outside_truth $(OUT)/bench-round
+	$(BIN)/python -m benchmarks.outside $(OUT)/bench-round
 	# A round made outside the project (../shared/samples/outside-round): what the extractors
 	# do on wording and layouts they were not written against.
 	@if [ -d $(OUTSIDE) ]; then $(BIN)/python -m benchmarks.outside $(OUTSIDE); else echo "no outside round at $(OUTSIDE)"; fi

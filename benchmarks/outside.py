@@ -71,6 +71,7 @@ VISION_DEFECTS = {
     "A1_SEAL_WRONG_INSTITUTION",
     "A1_SIGNATURE_MISSING",
 }
+VISION_RULES = {rule for defect in VISION_DEFECTS for rule in DEFECT_RULES[defect]}
 PLAN_FIELDS = (
     "school",
     "certificate",
@@ -122,7 +123,10 @@ def _names_in(got: Any, names: list[str]) -> bool:
 
 
 def _attachments(annex2: dict[str, Any]) -> dict[str, bool] | None:
-    """The three attachment flags from the listed items, by design.md's three kinds."""
+    """The three attachment flags from the listed items, by design.md's three kinds (or as
+    the project's own generator states them)."""
+    if isinstance(annex2.get("attachments"), dict):
+        return {key: bool(value) for key, value in annex2["attachments"].items()}
     if annex2.get("attachments_section") not in ("listed", "none"):
         return None  # a section that repeats the template's wording says nothing checkable
     items = [squeeze(item) for item in annex2.get("attachments_listed") or []]
@@ -244,6 +248,9 @@ _A1_NEW_CELLS = ("certificate", "level", "scale")
 def annex1_cells(school: dict[str, Any], final: dict[str, Any]) -> Iterator[tuple[str, Any]]:
     """Every cell of the authoritative Attachment 1 as the export names it."""
     yield "school", school["name"]
+    for part in ("name", "phone"):
+        if (school.get("contact") or {}).get(part):
+            yield f"contact.{part}", school["contact"][part]
     yield "existing.count", len(final["existing_rows"])
     for index, row in enumerate(final["existing_rows"]):
         for cell in _A1_ROW_CELLS:
@@ -339,7 +346,8 @@ def score_defects(truth: dict[str, Any], export: ExportFile, report: OutsideRepo
     for defect in truth["defects"]:
         if not defect.get("observable", True):
             continue
-        rules = DEFECT_RULES.get(defect["id"], ())
+        # The project's own rounds (fixtures.outside_truth) name the rule itself.
+        rules = DEFECT_RULES.get(defect["id"], (defect["id"],))
         school = schools.get(defect.get("school_id") or "", "")
         on_document = (
             defect["scope"] == "plan" and defect.get("path") and not defect["id"].startswith("PLAN_MISMATCH")
@@ -359,7 +367,8 @@ def score_defects(truth: dict[str, Any], export: ExportFile, report: OutsideRepo
             where = school
             called_for[school].update(rules)
         found = bool(found_rules & set(rules))
-        report.defects.append((defect["id"], where, found, defect["id"] in VISION_DEFECTS))
+        vision = defect["id"] in VISION_DEFECTS or defect["id"] in VISION_RULES
+        report.defects.append((defect["id"], where, found, vision))
     for document in documents.values():
         for finding in document.findings:
             if finding.severity != "error":
@@ -424,12 +433,12 @@ def render(report: OutsideReport) -> str:
         "",
         f"attachment names decoded exactly: {report.names_right}/{report.names_total} {_rate(report.names_right, report.names_total).strip()}",
         "",
-        f"{'injected defect':<30} {'found':>5}  where",
+        f"{'injected defect':<34} {'found':>5}  where",
     ]
     for defect, where, found, by_vision in sorted(report.defects, key=lambda d: (d[3], d[0], d[1])):
         mark = "yes" if found else "MISS"
         lines.append(
-            f"{defect:<30} {mark:>5}  {where}{'  (seal/signature: vision issue)' if by_vision else ''}"
+            f"{defect:<34} {mark:>5}  {where}{'  (seal/signature: vision issue)' if by_vision else ''}"
         )
     text = [d for d in report.defects if not d[3]]
     vision = [d for d in report.defects if d[3]]
