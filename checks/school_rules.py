@@ -157,3 +157,22 @@ def late_submission(facts: SchoolFacts, config: RoundConfig) -> Iterator[RuleHit
                 evidence=f"{local:%Y-%m-%d %H:%M}",
                 document=receipt.source,
             )
+
+
+@rule("school.duplicate_plan", Severity.WARNING, "同一证书收到多份试点方案，无法判断以哪份为准", "school")
+def duplicate_plan(facts: SchoolFacts, config: RoundConfig) -> Iterator[RuleHit]:
+    """Two current plans for one certificate arrive together when the upload folder holds two
+    files for it: nothing says which is the correction, so both stay current and checked, and
+    a person decides (or the school withdraws one)."""
+    for key, plans in _plans_by_certificate(facts, config).items():
+        stated = [plan for plan in plans if plan.certificate]
+        if key and len(stated) > 1:
+            files = "、".join(f"“{plan.source.rsplit('/', 1)[-1]}”" for plan in stated)
+            yield RuleHit(
+                message=(
+                    f"“{stated[0].certificate}”收到{len(stated)}份试点方案（{files}），无法判断哪一份是最终版本，"
+                    "均已检查并列出各自的问题；请人工确认以哪一份为准，或请学校撤回多余的一份。"
+                ),
+                evidence=files,
+                document=stated[-1].source,
+            )

@@ -52,6 +52,7 @@ from review.queries import unprocessed_receipts
 from review.school_facts import gather_school_facts
 from review.store import (
     SaveOutcome,
+    as_utc,
     finish_run,
     get_or_create_school,
     record_received_file,
@@ -297,6 +298,10 @@ class PendingFile(BaseModel):
     origin: Origin
     archive_path: str
     message_school: str | None = None
+    # Receipt order: the run that took the file in, then the e-mail's receipt time (uploads
+    # have none), then the path. Documents are saved in this order, never in the order their
+    # extraction finished, so versions come out the same however a run is cut and resumed.
+    order: tuple[int, str, str] = (0, "", "")
 
 
 def _pending_files(session: Session) -> list[PendingFile]:
@@ -315,8 +320,13 @@ def _pending_files(session: Session) -> list[PendingFile]:
             origin=origin,
             archive_path=receipt.archive_path,
             message_school=message.school.name if message is not None and message.school else None,
+            order=(
+                receipt.run_id,
+                as_utc(receipt.received_at).isoformat() if message is not None else "",
+                receipt.source,
+            ),
         )
-    return list(pending.values())
+    return sorted(pending.values(), key=lambda p: p.order)
 
 
 @task(
@@ -422,10 +432,18 @@ def _process_pending(
         extract_task.submit(p.sha256, p.source, p.origin, p.archive_path, round_file)
         for p in pending.values()
     ]
+    order = list(pending)  # already in receipt order
+    finished: dict[str, DocumentResult] = {}
+    saved = 0
     with tqdm(total=len(futures), desc="识别与检查", unit="份", disable=None) as bar:
         for done, future in enumerate(as_completed(futures), start=1):
             result = future.result()
-            _store_result(result, pending[result.sha256], config, settings, summary)
+            finished[result.sha256] = result
+            # Save whatever is next in receipt order; later files wait for earlier ones.
+            while saved < len(order) and order[saved] in finished:
+                sha256 = order[saved]
+                _store_result(finished.pop(sha256), pending[sha256], config, settings, summary)
+                saved += 1
             bar.update(1)
             if done % 10 == 0 or done == len(futures):
                 logger.info("进度：已处理 %d/%d 份文件", done, len(futures))

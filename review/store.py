@@ -14,7 +14,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -315,6 +315,33 @@ def compare_findings(
     return resolved, still_open, fresh
 
 
+ReceiptOrder = Literal["before", "after", "unknown"]
+
+
+def receipt_order(session: Session, earlier: ReceivedFile | None, later: ReceivedFile | None) -> ReceiptOrder:
+    """Whether ``earlier`` was received before ``later`` ("before"), after it ("after"), or
+    whether nothing says so ("unknown").
+
+    E-mails carry the time the office's server received them. Files from the upload folder
+    carry none: two of them listed by the same run came together, and a file first seen by a
+    later run came after everything a completed earlier run had listed (a run killed halfway
+    may not have listed its whole folder, so its files are of unknown order)."""
+    if earlier is None or later is None:
+        return "unknown"
+    if earlier.message_id is not None and later.message_id is not None:
+        first, second = as_utc(earlier.received_at), as_utc(later.received_at)
+        if first == second:
+            return "unknown"
+        return "before" if first < second else "after"
+    if earlier.run_id == later.run_id:
+        return "unknown"
+    first_run, second_run = sorted((earlier.run_id, later.run_id))
+    finished = session.get(Run, first_run)
+    if finished is None or finished.status != "completed":
+        return "unknown"
+    return "before" if earlier.run_id == first_run and second_run == later.run_id else "after"
+
+
 def save_document(
     session: Session,
     result: DocumentResult,
@@ -336,11 +363,6 @@ def save_document(
 
     school_row = get_or_create_school(session, school) if school else None
     key = submission_key(result.kind, school, certificate, result.source)
-    previous = session.scalars(
-        select(Document)
-        .where(Document.submission_key == key, Document.superseded_by_id.is_(None))
-        .order_by(Document.version.desc())
-    ).first()
     last_version = session.scalar(select(func.max(Document.version)).where(Document.submission_key == key))
     received = session.scalars(
         select(ReceivedFile)
@@ -348,6 +370,17 @@ def save_document(
         # Prefer the receipt at this very source; any receipt of these bytes will do otherwise.
         .order_by((ReceivedFile.source == result.source).desc(), ReceivedFile.id)
     ).first()
+    currents = session.scalars(
+        select(Document)
+        .where(Document.submission_key == key, Document.superseded_by_id.is_(None))
+        .order_by(Document.version.desc())
+    ).all()
+    # Only a version whose order against this one is known is replaced; the others stay
+    # current beside it (two files for one certificate in one upload folder), so that no
+    # finding leaves the problem list on a guess.
+    ordered = [(doc, receipt_order(session, doc.received_file, received)) for doc in currents]
+    replaced = [doc for doc, order in ordered if order == "before"]
+    newer = next((doc for doc, order in ordered if order == "after"), None)
 
     document = Document(
         sha256=result.sha256,
@@ -407,25 +440,41 @@ def save_document(
     session.flush()
 
     comparison = FindingComparison()
-    if previous is not None:
-        previous.superseded_by_id = document.id
-        old_rows = [row for row in previous.findings if row.status == "open"]
+    if newer is not None:
+        # An older e-mail processed after its correction: it is history from the start.
+        document.superseded_by_id = newer.id
+        replaced = []
+    if replaced:
+        # Every earlier current version (two parallel ones are both answered by this one).
+        for old_document in replaced:
+            old_document.superseded_by_id = document.id
+        old_rows = [row for old in replaced for row in old.findings if row.status == "open"]
         resolved, still_open, fresh = compare_findings(old_rows, new_rows)
         for row in resolved:
             row.status = "resolved"
             row.resolved_run_id = run.id
             row.resolved_by_document_id = document.id
         changes = [
-            *(FindingChange(change="resolved", old_finding_id=row.id) for row in resolved),
             *(
-                FindingChange(change="still_open", old_finding_id=old_row.id, new_finding_id=new_row.id)
+                FindingChange(change="resolved", old_finding_id=row.id, previous_document_id=row.document_id)
+                for row in resolved
+            ),
+            *(
+                FindingChange(
+                    change="still_open",
+                    old_finding_id=old_row.id,
+                    new_finding_id=new_row.id,
+                    previous_document_id=old_row.document_id,
+                )
                 for old_row, new_row in still_open
             ),
-            *(FindingChange(change="new", new_finding_id=row.id) for row in fresh),
+            *(
+                FindingChange(change="new", new_finding_id=row.id, previous_document_id=replaced[0].id)
+                for row in fresh
+            ),
         ]
         for change in changes:
             change.document_id = document.id
-            change.previous_document_id = previous.id
         session.add_all(changes)
         session.flush()
         comparison = FindingComparison(
@@ -438,7 +487,7 @@ def save_document(
         document_id=document.id,
         version=document.version,
         created=True,
-        superseded_document_id=previous.id if previous is not None else None,
+        superseded_document_id=replaced[0].id if replaced else None,
         comparison=comparison,
     )
 
