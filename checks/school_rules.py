@@ -176,3 +176,17 @@ def duplicate_plan(facts: SchoolFacts, config: RoundConfig) -> Iterator[RuleHit]
                 evidence=files,
                 document=stated[-1].source,
             )
+
+
+@rule("school.not_in_round", Severity.WARNING, "学校不在本轮学校名单中", "school")
+def not_in_round(facts: SchoolFacts, config: RoundConfig) -> Iterator[RuleHit]:
+    """A school the round file does not list: its type, city and reviewing authority are
+    inferred from its name, which a person should confirm."""
+    if not facts.known:
+        yield RuleHit(
+            message=(
+                f"{facts.school}不在{config.name}的学校名单中，其类型、所在市州和审核单位系按校名推断，"
+                "请人工核对该校是否具备申报资格，并在轮次配置中补充该校信息。"
+            ),
+            evidence=facts.school,
+        )

@@ -127,3 +127,46 @@ def identify_school(
     if unknown:
         return SchoolMatch(unknown, False, "未在本轮学校名单中")
     return None
+
+
+_HIGHER_VOCATIONAL = re.compile(r"(?:职业技术学院|职业学院|高等专科学校|职业技术大学|专科学校)$")
+_SECONDARY = re.compile(
+    r"(?:中等专业学校|中等职业学校|职业中专|中专|职专|职业学校|职业技术学校|技术学校|技工学校|职业高级中学|职高)$"
+)
+_UNIVERSITY = re.compile(r"(?:大学|学院)$")
+_PLACE = re.compile(r"^([\u4e00-\u9fff]{2,9}?(?:市|自治州|州|地区))")
+
+
+@dataclass(frozen=True)
+class SchoolProfile:
+    """What a school's name says of it when the round file does not list it."""
+
+    type: str | None  # 高职 | 中职 | 本科, or None when the name does not say
+    city: str | None
+    review_authority: str  # province | city
+
+
+def profile_from_name(name: str, config: RoundConfig) -> SchoolProfile:
+    """Type from the name's ending (…职业技术学院 高职, …中等专业学校 中职, …大学 本科), city from
+    a city it opens with (邵阳市…, or a city of the round's schools: 株洲…), and the authority
+    the notice gives that type: 中职 to its city bureau when the city is known, everything
+    else (and anything the name does not settle) to the province."""
+    kind = None
+    if _HIGHER_VOCATIONAL.search(name):
+        kind = "高职"
+    elif _SECONDARY.search(name):
+        kind = "中职"
+    elif _UNIVERSITY.search(name):
+        kind = "本科"
+    city = None
+    cities = sorted({s.city for s in config.schools if s.city}, key=len, reverse=True)
+    for known in cities:
+        stem = re.sub(r"(?:市|自治州|州|地区)$", "", known)
+        if name.startswith(known) or (len(stem) >= 2 and name.startswith(stem)):
+            city = known
+            break
+    if city is None:
+        place = _PLACE.match(name)
+        city = place.group(1) if place and not place.group(1).endswith("县") else None
+    authority = "city" if kind == "中职" and city else "province"
+    return SchoolProfile(type=kind, city=city, review_authority=authority)

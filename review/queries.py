@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from extractors.schools import profile_from_name
 from review.models import Document, FindingRow, MailMessage, ReceivedFile, School
 from schemas.round_config import RoundConfig
 
@@ -22,7 +23,7 @@ class SchoolInfo:
     name: str
     type: str | None
     city: str | None
-    review_authority: str | None
+    review_authority: str
     known: bool
 
     @property
@@ -71,7 +72,16 @@ def school_infos(session: Session, config: RoundConfig) -> dict[str, SchoolInfo]
     ``sync_schools`` has not run since the configuration was edited."""
     infos: dict[str, SchoolInfo] = {}
     for row in session.scalars(select(School)):
-        infos[row.name] = SchoolInfo(row.name, row.type, row.city, row.review_authority, known=False)
+        # Off the round's list: what the name says (type, city), the province where it says
+        # nothing, so that every school has an authority that reviews it.
+        profile = profile_from_name(row.name, config)
+        infos[row.name] = SchoolInfo(
+            row.name,
+            row.type or profile.type,
+            row.city or profile.city,
+            row.review_authority or profile.review_authority,
+            known=False,
+        )
     for entry in config.schools:
         infos[entry.name] = SchoolInfo(entry.name, entry.type, entry.city, entry.review_authority, known=True)
     return dict(sorted(infos.items()))

@@ -42,7 +42,9 @@ class ExportSchool(StrictModel):
     name: str
     type: Literal["高职", "中职", "本科"] | None = None
     city: str | None = None
-    review_authority: Literal["province", "city"] | None = None
+    # Never null: a school off the round's list is reviewed by whom its name says (中职 with
+    # a known city: the city bureau), else by the province.
+    review_authority: Literal["province", "city"]
     findings: list[ExportFinding] = Field(default_factory=list)
 
 

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from checks import check_school, run_rules
-from extractors.schools import identify_school, school_in_text
+from extractors.schools import SchoolProfile, identify_school, school_in_text
 from schemas.annex1 import Annex1Data, Annex1Seal, Annex1Signature, ExistingPilotRow, NewApplicationRow
 from schemas.round_config import load_round_config
 from schemas.school import Annex1Summary, PlanSummary, Receipt, SchoolFacts
@@ -189,3 +189,21 @@ def test_an_upload_folder_names_its_school_even_off_the_list() -> None:
     assert match is not None and (match.name, match.known) == ("舜德科技中等专业学校", False)
     listed = identify_school(CONFIG, file_names=f"{SCHOOL}/CCI04252022_0022.pdf".split("/"))
     assert listed is not None and (listed.name, listed.known) == (SCHOOL, True)
+
+
+def test_a_school_off_the_list_is_profiled_from_its_name() -> None:
+    from extractors.schools import profile_from_name
+
+    assert profile_from_name("邵阳市工业职业技术学院", CONFIG) == SchoolProfile("高职", "邵阳市", "province")
+    city_school = profile_from_name("长沙市某某中等专业学校", CONFIG)
+    assert (city_school.type, city_school.city, city_school.review_authority) == ("中职", "长沙市", "city")
+    # A county school's city is not in its name: the province reviews it until a person says.
+    assert profile_from_name("石门县机电职业技术学校", CONFIG) == SchoolProfile("中职", None, "province")
+    assert profile_from_name("某培训中心", CONFIG) == SchoolProfile(None, None, "province")
+
+
+def test_a_school_off_the_list_gets_a_warning() -> None:
+    facts = SchoolFacts(school="舜德科技中等专业学校", known=False)
+    [finding] = [f for f in check_school(facts, CONFIG) if f.rule == "school.not_in_round"]
+    assert finding.severity == "warning" and "舜德科技中等专业学校" in finding.message
+    assert "school.not_in_round" not in {f.rule for f in check_school(SchoolFacts(school=SCHOOL), CONFIG)}
