@@ -24,15 +24,14 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 services:
 	@bash scripts/ensure-postgres.sh
 
-# Generate a sample round (26 schools: Attachment 1 e-mails in a folder inbox, plan PDFs in an
-# upload folder) plus 40 plans with every plan defect, process them with the embedded defaults
-# (folder inbox, SQLite, Prefect's local API) and write the exception report and the JSON export.
+# Generate one believable round (26 schools: Attachment 1 e-mails in a folder inbox, their plan
+# PDFs in an upload folder; every school and Attachment 1 defect, and the plan defects on plans
+# of schools that applied for those certificates; a few schools entirely clean), process it with
+# the embedded defaults (folder inbox, SQLite, Prefect's local API) and write the exception
+# report and the JSON export.
 demo: setup
 	rm -rf $(DEMO) $(OUT)/review.sqlite3 $(OUT)/archive $(OUT)/cache
 	$(BIN)/python -m fixtures.round --out $(DEMO)/round --seed 2022
-	$(BIN)/python -m fixtures.generate --out $(DEMO)/generated --seed 2022 --count 40
-	mkdir -p $(DEMO)/round/uploads/样例方案
-	cp $(DEMO)/generated/*.pdf $(DEMO)/round/uploads/样例方案/
 	$(BIN)/pilot-intake process $(DEMO)/round/uploads --inbox $(DEMO)/round/inbox --report $(OUT)/exception-report.xlsx
 	$(BIN)/pilot-intake export --json $(OUT)/export.json
 	@echo "报告：$(OUT)/exception-report.xlsx   导出：$(OUT)/export.json   数据库：$(OUT)/review.sqlite3"

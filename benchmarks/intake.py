@@ -24,7 +24,7 @@ from typing import Any
 from benchmarks.scoring import RuleScores, render_misses
 from schemas.export import ExportFile
 
-RULE_PREFIXES = ("annex1.", "school.")
+RULE_PREFIXES = ("annex1.", "school.", "plan.")
 
 
 def cells(data: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
@@ -100,6 +100,7 @@ def compare(manifest: dict[str, Any], export: ExportFile) -> IntakeReport:
         findings += [f for d in school_documents for f in d.findings]
         found = {f.rule for f in findings if f.rule.startswith(RULE_PREFIXES)}
         expected = set(entry["expected_rules"])
+        expected |= {rule for plan in entry["plans"] for rule in plan.get("expected_rules") or []}
         report.rules.score(f"{name}（{entry['variant']}）", expected, found, report.misses)
         if not expected:
             report.clean_schools += 1
