@@ -13,9 +13,18 @@ from pypdf import PdfReader
 from pypdf.generic import DictionaryObject
 
 from fixtures.expected import expected_rules
-from fixtures.generate import DEFECTS, generate, main, plan_variants, variant_slug
-from fixtures.verify import strip_footers, verify_pdf
-from fixtures.wording import DECLARATIONS
+from fixtures.generate import (
+    DEFECTS,
+    LAYOUTS,
+    OUTLINE_SHARE,
+    build_document,
+    generate,
+    main,
+    plan_variants,
+    variant_slug,
+)
+from fixtures.verify import in_text_layer, strip_footers, verify_pdf
+from fixtures.wording import DECLARATIONS, NONE_TEXTS
 from schemas.plan import ExamPeriod, ExamSession, Funding, PlanData
 from schemas.round_config import load_round_config
 
@@ -38,7 +47,7 @@ RULE_OF_VARIANT = {
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("fixtures40")
-    generate(out, seed=11, count=40)
+    generate(out, seed=11, count=40, outline_share=OUTLINE_SHARE)
     return out
 
 
@@ -54,8 +63,8 @@ def _compact(text: str) -> str:
 def test_same_seed_gives_identical_bytes_and_other_seed_differs(tmp_path: Path) -> None:
     a, b, c = tmp_path / "a", tmp_path / "b", tmp_path / "c"
     assert main(["--out", str(a), "--seed", "3", "--count", "6"]) == 0
-    generate(b, seed=3, count=6, verify=False)
-    generate(c, seed=4, count=6, verify=False)
+    generate(b, seed=3, count=6, verify=False, outline_share=OUTLINE_SHARE)  # the command line's default
+    generate(c, seed=4, count=6, verify=False, outline_share=OUTLINE_SHARE)
     names = sorted(p.name for p in a.iterdir())
     assert len(names) == 6 * 2 + 1
     assert names == sorted(p.name for p in b.iterdir())
@@ -75,7 +84,7 @@ def test_every_variant_at_least_twice_and_about_half_clean(corpus: Path) -> None
         assert variants.count(defect) >= 2, defect
     assert 15 <= variants.count("clean") <= 25
     layouts = {t["layout"]["name"] for t in truths}
-    assert layouts == {"prose", "grid", "table"}
+    assert layouts == set(LAYOUTS)
     assert len({t["layout"]["style"]["font"] for t in truths}) >= 3
 
 
@@ -96,7 +105,7 @@ def test_file_names_describe_the_case(corpus: Path) -> None:
         name = truth["file"]
         assert (corpus / name).is_file()
         assert (corpus / name).with_suffix(".json").is_file()
-        match = re.fullmatch(r"plan-(\d{3})-(prose|grid|table)-([a-z-]+)\.pdf", name)
+        match = re.fullmatch(r"plan-(\d{3})-(prose|grid|table|outline)-([a-z-]+)\.pdf", name)
         assert match, name
         assert match.group(2) == truth["layout"]["name"]
         assert match.group(3) == variant_slug(truth["variant"])
@@ -150,10 +159,15 @@ def test_text_layer_has_school_certificate_and_declaration(corpus: Path) -> None
     for truth in _truths(corpus):
         with pdfplumber.open(corpus / truth["file"]) as pdf:
             pages = [p.extract_text() or "" for p in pdf.pages]
-        plan_text = _compact(strip_footers("\n".join(pages[p - 1] for p in truth["layout"]["plan_pages"])))
+        plan_lines = strip_footers(
+            "\n".join(pages[p - 1] for p in truth["layout"]["plan_pages"])
+        ).splitlines()
+        plan_text = _compact("".join(plan_lines))
         assert _compact(truth["school"]) in plan_text
-        assert _compact(truth["certificate"]) in plan_text
-        assert "附件" in plan_text
+        # an outline may write the certificate only in a table cell, wrapped
+        assert in_text_layer(truth["certificate"], plan_lines)
+        if truth["layout"]["name"] != "outline":
+            assert "附件" in plan_text
         if truth["data"]["funding"]["no_student_fee_declared"]:
             assert _compact(truth["layout"]["fee_statement"]) in plan_text
         if truth["variant"] == "fee_missing":
@@ -179,7 +193,9 @@ def test_agreement_pages_exist_except_when_missing(corpus: Path) -> None:
         assert "甲方" in first and "乙方" in first
         assert agreement["organization"] in first
         plan_pages = truth["layout"]["plan_pages"]
-        assert plan_pages == list(range(1, agreement["pages"][0]))
+        merged = truth["layout"]["attachment_pages"]  # other papers between plan and agreement
+        assert plan_pages + merged == list(range(1, agreement["pages"][0]))
+        assert not merged or truth["layout"]["name"] == "outline"
         per_plan = 2 if truth["variant"] == "multiple_certificates" else 1
         assert 1 * per_plan <= len(plan_pages) <= 3 * per_plan
 
@@ -243,3 +259,88 @@ def test_expected_rules_are_computed_from_data() -> None:
     assert expected_rules(late, config, 1) == ["plan.exam_outside_year", "plan.session_outside_period"]
     alias = good.model_copy(update={"certificate": "建筑信息模型(BIM)", "level": "四级"})
     assert expected_rules(alias, config, 2) == ["plan.level_invalid", "plan.multiple_certificates"]
+
+
+@pytest.fixture(scope="module")
+def outlines(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every variant twice, all written as outlines."""
+    out = tmp_path_factory.mktemp("outlines")
+    generate(out, seed=7, count=40, outline_share=1.0)
+    return out
+
+
+def test_outline_share_zero_gives_the_form_layouts_unchanged(tmp_path: Path) -> None:
+    config = load_round_config()
+    layouts = set()
+    for index in range(1, 9):
+        drawn = build_document(index, "clean", 11, config, outline_share=OUTLINE_SHARE)
+        forms = build_document(index, "clean", 11, config)  # the API's default: no outlines
+        layouts.add(drawn.truth["layout"]["name"])
+        assert forms.truth["layout"]["name"] != "outline"
+        if drawn.truth["layout"]["name"] != "outline":
+            assert drawn.pdf == forms.pdf  # the outline draw uses its own random stream
+    assert "outline" in layouts
+    generate(tmp_path, seed=3, count=4, verify=False)
+    assert not list(tmp_path.glob("*outline*"))
+
+
+def test_every_variant_is_written_as_an_outline_too(outlines: Path) -> None:
+    truths = _truths(outlines)
+    assert {t["layout"]["name"] for t in truths} == {"outline"}
+    for defect in DEFECTS:
+        assert [t["variant"] for t in truths].count(defect) >= 2, defect
+    config = load_round_config()
+    for truth in truths:
+        assert truth["expected_rules"] == RULE_OF_VARIANT[truth["variant"]], truth["file"]
+        data = PlanData.model_validate(truth["data"])
+        assert (
+            expected_rules(data, config, len(truth.get("certificates_in_pdf", [1])))
+            == truth["expected_rules"]
+        )
+        assert verify_pdf(outlines / truth["file"], truth) == []
+
+
+def test_outline_truth_follows_the_written_text(outlines: Path) -> None:
+    for truth in _truths(outlines):
+        data, record = truth["data"], truth["layout"]["outline"]["record"]
+        teachers, funding = data["teachers"], data["funding"]
+        statement = truth["layout"]["fee_statement"]
+        if funding["exam_fee_source"] and statement and statement != funding["exam_fee_source"]:
+            assert _compact(statement) not in _compact(funding["exam_fee_source"])
+            assert not re.match(r"^[（(]?\d", funding["exam_fee_source"])  # no item number
+        if funding["exam_fee_source"]:
+            assert funding["amount_wan"] is not None and funding["amount_wan"] > 0.01
+        if teachers["certified"] in NONE_TEXTS:
+            assert teachers["certified_count"] == 0
+        if record.get("certified_cells"):
+            assert teachers["certified_count"] == len(record["certified_names"])
+            assert _compact(teachers["certified"]) == _compact("".join(record["certified_cells"]))
+        elif record["certified_names"]:
+            assert all(name in teachers["certified"] for name in record["certified_names"])
+        for text in (teachers["certified"], teachers["other"], *data["facilities"].values()):
+            assert text is None or "\n" not in text
+
+
+def test_an_outline_without_agreement_still_says_it_is_attached(outlines: Path) -> None:
+    missing = [t for t in _truths(outlines) if t["variant"] == "agreement_missing"]
+    assert missing
+    for truth in missing:
+        with pdfplumber.open(outlines / truth["file"]) as pdf:
+            text = _compact("".join(p.extract_text() or "" for p in pdf.pages))
+        assert re.search("协议附后|见附件|后附|附后", text)
+        assert not truth["data"]["agreement"]["present"] and "乙方" not in text
+
+
+def test_in_text_layer_finds_values_wrapped_in_paragraphs_and_cells() -> None:
+    lines = [
+        "序号 姓名 证书/资质",
+        "1 张三 幼儿照护（中",
+        "级）考评员",
+        "2．笔试场地：综合楼4楼设有理",
+        "论考试教室8间。",
+    ]
+    assert in_text_layer("幼儿照护（中级）考评员", lines)
+    assert in_text_layer("综合楼4楼设有理论考试教室8间。", lines)
+    assert in_text_layer("VS Code", ["安装VS", "Code等"])
+    assert not in_text_layer("综合楼5楼", lines)
+    assert not in_text_layer("张三李四", lines)
