@@ -18,7 +18,8 @@ from extractors.normalize import fold_width
 # Numbering and bullets in front of a label: 1.  (1)  ①  一、  ●
 _ITEM_PREFIX = r"(?:[0-9]{1,2}\s*[.、．)]|[(（][0-9一二三四五六七八九十]{1,2}[)）]|[①-⑳]|[一二三四五六七八九十]{1,2}、|[●•◆■□☑√✓\-*])"
 # A parenthetical right after a label: 持证教师（考评员）：
-_LABEL_NOTE = r"(?:\s*[(（][^()（）:：]{0,14}[)）])?"
+# A note with a number in it is the value itself: 已完成考核人数（25人）.
+_LABEL_NOTE = r"(?:\s*[(（][^()（）:：0-9０-９]{0,14}[)）])?"
 # What may stand between a label and its value.
 _LABEL_TAIL = re.compile(r"\s*(?:[:：]|为|是)?\s*")
 

@@ -12,6 +12,10 @@ that every field reader works on whole sentences and whole rows:
   that row's cell text wrapping: it is appended to the cell it sits under;
 - page numbers (第1页共4页, - 1 -) are left out.
 
+Ruled tables come first: where the page draws a grid (the text layer's ruling lines, or the
+grid an OCR pass finds), each row is one logical line whose cells hold all the words inside
+their borders, however the cell's text wrapped or was centred (``table_rows``).
+
 It works on boxes only, so text layer and OCR lines are joined the same way.
 """
 
@@ -19,9 +23,13 @@ from __future__ import annotations
 
 import re
 import statistics
+from collections.abc import Callable
 
 from extractors.normalize import fold_width
-from schemas.facts import Box, Cell, Line
+from schemas.facts import Box, Cell, Line, Word
+
+# A grid row: the boxes of its cells left to right (None where a merged cell covers it).
+GridRow = list[Box | None]
 
 PAGE_FOOTER = re.compile(
     r"^\s*(?:第\s*\d+\s*页\s*[,，/]?\s*(?:共\s*\d+\s*页)?|[-—–]\s*\d+\s*[-—–]|\d+\s*/\s*\d+|共\s*\d+\s*页\s*第\s*\d+\s*页)\s*$"
@@ -32,6 +40,9 @@ ITEM_START = re.compile(
     r"|[(（]\s*[一二三四五六七八九十0-9]{1,3}\s*[)）]|[0-9]{1,2}\s*[、.．)）](?![0-9])|[①-⑳]|[●•◆■□☑√✓\-*]"
     r"|附件\s*[0-9]*\s*[:：]?\s*$)"
 )
+
+
+_FORM_LABEL = re.compile(r"^[^，。；,;:：\s]{2,12}(?:[(（][^()（）]{0,10}[)）])?\s*[:：]")
 
 
 def _merge_box(a: Box, b: Box) -> Box:
@@ -61,13 +72,16 @@ def _char_size(lines: list[Line]) -> float:
     return statistics.median(heights) if heights else 10.0
 
 
-def text_right_edge(lines: list[Line]) -> float:
-    """Where the document's paragraphs end: the right edge that the long lines reach. Taken
-    over every page, since a page of short lines (a schedule) never reaches it."""
+def text_right_edge(lines: list[Line], page_width: float | None = None) -> float:
+    """Where the document's paragraphs end: the right edge that the long lines reach, taken
+    over every page (a page of short lines never reaches it), but not beyond the mirror of the
+    left margin (a wide table or a stray line sticks out further than the text's margin)."""
     ends = sorted(line.box.x1 for line in lines if len(line.text) >= 8)
-    if not ends:
-        return max((line.box.x1 for line in lines), default=0.0)
-    return ends[int(0.95 * (len(ends) - 1))]
+    edge = ends[int(0.95 * (len(ends) - 1))] if ends else max((line.box.x1 for line in lines), default=0.0)
+    if page_width and lines:
+        left = min(line.box.x0 for line in lines)
+        edge = min(edge, page_width - left)
+    return edge
 
 
 def _is_row(line: Line) -> bool:
@@ -115,6 +129,8 @@ def _continues_paragraph(previous: Line, line: Line, right_edge: float, char: fl
         return False  # another font size: a title above its text
     if ITEM_START.match(fold_width(line.text)) is not None:
         return False
+    if _FORM_LABEL.match(fold_width(line.text)):
+        return False  # 其他教师: … opens a form line of its own
     if _open_brackets(previous.text):
         return True  # 《…（试 / 行）》: a bracket left open is closed on the next line
     short_by = right_edge - previous.box.x1
@@ -122,6 +138,11 @@ def _continues_paragraph(previous: Line, line: Line, right_edge: float, char: fl
     # "安装VS" / "Code、HBuilderX…" ends far from the edge and still goes on.
     if re.search(r"[A-Za-z0-9]$", previous.text) and re.match(r"[A-Za-z]", line.text) and short_by < 8 * char:
         return True
+    # An unbreakable run at the start of the next line (（ABB、 / Windows) did not fit: the line
+    # above ended early by as much as that run is wide.
+    run = re.match(r"[（(“\"《]?[A-Za-z0-9][A-Za-z0-9.+#_-]*[、，,）)]*", line.text)
+    if run and line.text:
+        short_by -= (line.box.x1 - line.box.x0) * len(run.group(0)) / len(line.text)
     if short_by > 2.5 * char:
         return False  # the line above ended early: its sentence or its heading is complete
     # A sentence that ended before the edge: line breaking leaves no such gap.
@@ -163,8 +184,14 @@ def logical_lines(lines: list[Line], right_edge: float | None = None) -> list[Li
     if not body:
         return []
     char = _char_size(body)
+    # The page's own frame where it has enough text to show it: a merged PDF's parts (the
+    # plan, the agreement) come from different documents with different margins.
+    long_lines = [line for line in body if len(line.text) >= 8]
+    page_edge = text_right_edge(body) if len(long_lines) >= 8 else None
     if right_edge is None:
-        right_edge = text_right_edge(body)
+        right_edge = page_edge if page_edge is not None else text_right_edge(body)
+    elif page_edge is not None:
+        right_edge = min(right_edge, page_edge)
     blocks: list[Line] = []
     last_visual: list[Line] = []  # the last printed line of each block decides how it ends
     for line in body:
@@ -179,3 +206,61 @@ def logical_lines(lines: list[Line], right_edge: float | None = None) -> list[Li
             continue
         last_visual[-1] = line
     return blocks
+
+
+def _inside(word: Word, box: Box) -> bool:
+    x = (word.box.x0 + word.box.x1) / 2
+    y = (word.box.top + word.box.bottom) / 2
+    return box.x0 <= x <= box.x1 and box.top <= y <= box.bottom
+
+
+def table_rows(
+    words: list[Word], grid: list[GridRow], group: Callable[[list[Word]], list[Line]]
+) -> tuple[list[Line], list[Word]]:
+    """The rows of a ruled table as logical lines, and the words outside every cell.
+
+    ``group`` makes visual lines of a cell's words (the reader's own line grouping); a cell's
+    visual lines are joined into one text, since a cell is one value that wrapped."""
+    taken: set[int] = set()
+    rows: list[Line] = []
+    for row in grid:
+        cells: list[Cell] = []
+        for box in row:
+            if box is None:
+                continue
+            inside = [i for i, word in enumerate(words) if i not in taken and _inside(word, box)]
+            taken.update(inside)
+            text = ""
+            for visual in group([words[i] for i in inside]):
+                text = _glue(text, visual.text.replace("\t", " "))
+            cells.append(Cell(text=text, box=box))
+        if any(cell.text for cell in cells):
+            box = cells[0].box
+            for cell in cells[1:]:
+                box = _merge_box(box, cell.box)
+            rows.append(Line(text="\t".join(cell.text for cell in cells), box=box, cells=cells))
+    rest = [word for i, word in enumerate(words) if i not in taken]
+    return rows, rest
+
+
+def with_table_rows(free: list[Line], rows: list[Line], right_edge: float | None = None) -> list[Line]:
+    """A page's logical lines: its table rows and its other lines joined, top to bottom."""
+    return sorted([*logical_lines(free, right_edge), *rows], key=lambda line: (line.box.top, line.box.x0))
+
+
+def continues_on_next_page(last: Line, first: Line, right_edge: float) -> bool:
+    """The page's last sentence goes on at the top of the next page: it stops at a comma (or
+    runs to the edge without a full stop) and the next page opens with no item of its own."""
+    if len(last.cells) >= 2 or len(first.cells) >= 2:
+        return False
+    text = fold_width(last.text).strip()
+    if not text or ITEM_START.match(fold_width(first.text)) is not None:
+        return False
+    char = max(last.box.bottom - last.box.top, 1.0)
+    if re.search(r"[，、,；;（(“《]$", text):
+        return True
+    return (
+        bool(re.search(r"[\u4e00-\u9fffA-Za-z0-9]$", text))
+        and last.box.x1 >= right_edge - 2.5 * char
+        and len(text) > 20
+    )

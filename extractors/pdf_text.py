@@ -26,7 +26,7 @@ from extractors.errors import (
     UnsupportedFormatError,
 )
 from extractors.filetype import TYPE_NAMES, sniff
-from extractors.layout import logical_lines, text_right_edge
+from extractors.layout import GridRow, table_rows, text_right_edge, with_table_rows
 from extractors.normalize import clean_line
 from schemas.document import ProcessingError
 from schemas.facts import Box, Cell, Line, PageFacts, Word
@@ -97,9 +97,12 @@ def read_pdf_text(content: bytes) -> PdfText:
     for page in pages:
         if page.error is not None:
             errors.append(page.error)
-    right_edge = text_right_edge([line for page in pages for line in page.facts.lines])
+    right_edge = text_right_edge(
+        [line for page in pages for line in page.facts.lines],
+        max((page.facts.width for page in pages), default=None),
+    )
     facts = [
-        page.facts.model_copy(update={"blocks": logical_lines(page.facts.lines, right_edge)})
+        page.facts.model_copy(update={"blocks": with_table_rows(page.free_lines, page.rows, right_edge)})
         for page in pages
     ]
     return PdfText(pages=facts, errors=errors, repaired=repaired)
@@ -135,6 +138,8 @@ def _rewrite_with_pypdf(reader: pypdf.PdfReader) -> bytes:
 class _PageRead:
     facts: PageFacts
     error: ProcessingError | None = None
+    rows: list[Line] = field(default_factory=list)  # ruled table rows, one logical line each
+    free_lines: list[Line] = field(default_factory=list)  # the visual lines outside tables
 
 
 def _read_with_pdfplumber(content: bytes) -> list[_PageRead]:
@@ -173,6 +178,7 @@ def _read_page(page: Any, number: int) -> _PageRead:
         if w["text"].strip()
     ]
     lines = group_lines(words)
+    rows, free_words = table_rows(words, _ruled_grid(page), group_lines)
     text = "".join(line.text for line in lines)
     readable = _UNDECODED.sub("", text)
     has_text_layer = len(readable.strip()) >= MIN_TEXT_CHARS
@@ -194,7 +200,27 @@ def _read_page(page: Any, number: int) -> _PageRead:
         words=words,
         lines=lines,
     )
-    return _PageRead(facts, error)
+    return _PageRead(facts, error, rows=rows, free_lines=group_lines(free_words) if rows else lines)
+
+
+def _ruled_grid(page: Any) -> list[GridRow]:
+    """The cells of the page's ruled tables (pdfplumber's line strategy). A frame around the
+    whole page or a one-cell box is no table; a failure to find tables loses nothing."""
+    try:
+        tables = page.find_tables()
+    except Exception:  # a broken drawing stream: read the page without its tables
+        return []
+    grid: list[GridRow] = []
+    for table in tables:
+        rows = [
+            [Box(x0=c[0], top=c[1], x1=c[2], bottom=c[3]) if c else None for c in row.cells]
+            for row in table.rows
+        ]
+        cells = [box for row in rows for box in row if box is not None]
+        if len(cells) < 2 or any(box.bottom - box.top > 0.4 * float(page.height) for box in cells):
+            continue
+        grid.extend(rows)
+    return grid
 
 
 def _union(words: list[Word]) -> Box:

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
 from extractors.fee_declaration import find_fee_statements, no_student_fee_declared, statement_fact
 from extractors.labels import LabelHit, LabelReader, LabelSpec
-from extractors.layout import PAGE_FOOTER
+from extractors.layout import PAGE_FOOTER, continues_on_next_page, text_right_edge
 from extractors.normalize import (
     chinese_number,
     find_dates,
@@ -25,10 +26,17 @@ from extractors.normalize import (
     parse_count,
     parse_time_range,
 )
-from extractors.plan.parts import FoundText, header_value_pairs, read_facilities, read_funding, read_teachers
-from extractors.plan.sections import PlanLine
+from extractors.plan.parts import (
+    FoundText,
+    header_value_pairs,
+    people_in,
+    read_facilities,
+    read_funding,
+    read_teachers,
+)
+from extractors.plan.sections import PlanLine, heading_of
 from schemas.document import Evidence, FeeStatement, FieldState, PlanFacts
-from schemas.facts import PageFacts
+from schemas.facts import Line, PageFacts
 from schemas.plan import REQUIRED_PLAN_FIELDS, Agreement, ExamPeriod, ExamSession, PlanData
 
 PLAN_LABELS: list[LabelSpec] = [
@@ -141,18 +149,35 @@ def close_letter_spacing(text: str) -> str:
 
 def plan_lines(pages: Sequence[PageFacts]) -> list[PlanLine]:
     """The plan pages' logical lines in reading order (wrapped sentences and table cells
-    joined, page numbers left out: see ``extractors.layout``)."""
-    return [
-        PlanLine(
-            page.number,
-            close_letter_spacing(line.text),
-            tuple(close_letter_spacing(cell.text) for cell in line.cells) if len(line.cells) >= 2 else (),
-        )
-        for page in pages
-        if page.kind == "plan"
-        for line in (page.blocks or page.lines)
-        if not PAGE_FOOTER.match(fold_width(line.text))
-    ]
+    joined, page numbers left out: see ``extractors.layout``); a sentence that goes on over a
+    page break is one line, on the page it starts on."""
+    plan_pages = [page for page in pages if page.kind == "plan"]
+    right_edge = text_right_edge(
+        [line for page in plan_pages for line in page.lines],
+        max((page.width for page in plan_pages), default=None),
+    )
+    lines: list[PlanLine] = []
+    last: Line | None = None
+    for page in plan_pages:
+        blocks = [b for b in (page.blocks or page.lines) if not PAGE_FOOTER.match(fold_width(b.text))]
+        for position, block in enumerate(blocks):
+            text = close_letter_spacing(block.text)
+            if (
+                position == 0
+                and last is not None
+                and lines
+                and continues_on_next_page(last, block, right_edge)
+            ):
+                lines[-1] = PlanLine(lines[-1].page, lines[-1].text + text, lines[-1].cells)
+                continue
+            cells = (
+                tuple(close_letter_spacing(cell.text) for cell in block.cells)
+                if len(block.cells) >= 2
+                else ()
+            )
+            lines.append(PlanLine(page.number, text, cells))
+        last = blocks[-1] if blocks else last
+    return lines
 
 
 def visual_plan_lines(pages: Sequence[PageFacts], numbers: set[int]) -> list[PlanLine]:
@@ -232,7 +257,7 @@ class PlanExtractor:
         evidence: dict[str, Evidence] = {}
         hits = self._label_hits(first)
         self._read_simple_fields(data, hits, evidence)
-        empty_labels = {hit.field for hit, _line in hits if not hit.value}
+        empty_labels = self._empty_labels(first, hits)
         self._read_parts(data, first, evidence, empty_labels)
         self._read_title(data, first, evidence)
         default_year = data.exam_period.start.year if data.exam_period.start else self._default_year
@@ -268,21 +293,48 @@ class PlanExtractor:
         return len(hits) >= 1 and not any(hit.value for hit in hits)
 
     def _label_hits(self, lines: list[PlanLine]) -> list[tuple[LabelHit, PlanLine]]:
-        """Labelled values: from ``label：value`` lines, and from tables whose header row of
-        labels stands over a row of values (its header row itself holds no value)."""
-        pairs = header_value_pairs(lines, self._is_label)
-        from_tables = [(hit, line) for line, text in pairs for hit in self._reader.read(text)]
-        headers = {
-            id(line) for line in lines if len(line.cells) >= 2 and sum(map(self._is_label, line.cells)) >= 2
-        }
-        values = {id(line) for line, _text in pairs}
-        from_lines = [
-            (hit, line)
-            for index, line in enumerate(lines)
-            if id(line) not in headers and id(line) not in values
-            for hit in self._reader.read(line.text, index)
-        ]
-        return from_tables + from_lines
+        """Labelled values in reading order: from ``label：value`` lines; from tables whose
+        header row of labels stands over a row of values (the header row holds no value);
+        and from a label alone on its line with its value on the next (a sub-heading over
+        its text, a one-column table of label and value rows)."""
+        pairs: dict[int, list[str]] = {}
+        for line, text in header_value_pairs(lines, self._is_label):
+            pairs.setdefault(id(line), []).append(text)
+        hits: list[tuple[LabelHit, PlanLine]] = []
+        for index, line in enumerate(lines):
+            if id(line) in pairs:
+                hits += [(hit, line) for text in pairs[id(line)] for hit in self._reader.read(text, index)]
+                continue
+            if len(line.cells) >= 2 and sum(map(self._is_label, line.cells)) >= 2:
+                continue  # a header row: its values are in the rows below
+            found = self._reader.read(line.text, index)
+            below = lines[index + 1] if index + 1 < len(lines) else None
+            if (
+                len(found) == 1
+                and not found[0].value
+                and below is not None
+                and len(below.cells) < 2
+                and heading_of(below, 0) is None
+                and not self._reader.read(below.text)
+            ):
+                found = [replace(found[0], value=below.text.strip())]
+            hits += [(hit, line) for hit in found]
+        return hits
+
+    def _empty_labels(self, lines: list[PlanLine], hits: list[tuple[LabelHit, PlanLine]]) -> set[str]:
+        """Fields whose label stands with nothing after it, nor below it: the school left them
+        empty. A label heading a table column, or a sub-heading whose text follows on the next
+        line, is not an empty field."""
+        position = {id(line): index for index, line in enumerate(lines)}
+        empty: set[str] = set()
+        for hit, line in hits:
+            if hit.value or (len(line.cells) >= 2 and sum(map(self._is_label, line.cells)) >= 2):
+                continue
+            index = position.get(id(line))
+            following = lines[index + 1] if index is not None and index + 1 < len(lines) else None
+            if following is None or heading_of(following, 0) is not None or self._reader.read(following.text):
+                empty.add(hit.field)
+        return empty
 
     def _read_simple_fields(
         self, data: PlanData, hits: list[tuple[LabelHit, PlanLine]], evidence: dict[str, Evidence]
@@ -329,11 +381,7 @@ class PlanExtractor:
                 value = re.split(r"[；;。]", value)[0].strip() or value
             setattr(target, name, value)
             if section == "teachers":
-                setattr(
-                    target,
-                    f"{name}_count",
-                    parse_count(value) if re.search(r"\d", fold_width(value)) else None,
-                )
+                setattr(target, f"{name}_count", people_in(value))
         return True
 
     def _read_parts(

@@ -39,14 +39,18 @@ def _first_page(section: Section) -> int:
 def count_people(section: Section) -> int | None:
     """How many people a teachers' part lists: a stated count (共6人, 等4人), else the rows of
     its table, else the names of its enumeration (张三、李四、王五)."""
-    text = matching_text(section.text)
+    return people_in(section.text, [line.cells for line in section.lines if len(line.cells) >= 2])
+
+
+def people_in(written: str, rows: Sequence[Sequence[str]] = ()) -> int | None:
+    """The head count a teachers' text states or lists (see ``count_people``); 无/暂无 is 0."""
+    text = matching_text(written)
     if re.fullmatch(r"\s*(?:无|暂无|没有|0\s*人?)\s*[。.]?\s*", text):
         return 0
     stated = _COUNT.search(text)
     if stated:
         return int(stated.group(1))
-    rows = [line for line in section.lines if len(line.cells) >= 2]
-    numbered = [row for row in rows if re.fullmatch(r"\s*\d{1,3}\s*", fold_width(row.cells[0]))]
+    numbered = [row for row in rows if re.fullmatch(r"\s*\d{1,3}\s*", fold_width(row[0]))]
     if numbered:
         return len(numbered)
     if rows:
@@ -178,7 +182,11 @@ def header_value_pairs(
         if len(values.cells) != len(line.cells) or sum(is_label(cell) for cell in values.cells) >= 2:
             continue
         following = lines[index + 2] if index + 2 < len(lines) else None
-        if following is not None and len(following.cells) >= 2:
+        if (
+            following is not None
+            and len(following.cells) >= 2
+            and sum(is_label(cell) for cell in following.cells) < 2
+        ):
             continue  # several rows of values: a list (sessions, teachers), not one record
         for label, value in zip(line.cells, values.cells, strict=True):
             if is_label(label) and value.strip():
