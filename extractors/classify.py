@@ -60,8 +60,14 @@ def _title_like(block: Line) -> bool:
     )
 
 
+def _centred(block: Line, page: PageFacts) -> bool:
+    middle = (block.box.x0 + block.box.x1) / 2
+    return abs(middle - page.width / 2) <= 0.12 * page.width
+
+
 def page_title(page: PageFacts) -> str:
-    """The page's title, joined when it wraps; "" when the page opens with body text."""
+    """The page's title, joined when it wraps; "" when the page opens with body text. A title
+    stands centred, or right under an 附件N mark."""
     blocks = page.blocks or page.lines
     parts: list[str] = []
     for block in blocks[:_HEAD_BLOCKS]:
@@ -69,7 +75,8 @@ def page_title(page: PageFacts) -> str:
         if _ATTACHMENT_MARK.match(text):
             parts.append(text)
             continue
-        if not _title_like(block):
+        marked = bool(parts) and _ATTACHMENT_MARK.match(parts[-1]) is not None
+        if not _title_like(block) or not (marked or _centred(block, page) or parts):
             break
         parts.append(text)
         if _PLAN_TITLE.search(text) or _AGREEMENT_TITLE.search(text) or _OTHER_TITLE.search(text):

@@ -154,7 +154,16 @@ def test_a_required_field_is_absent_empty_or_unplaced() -> None:
 
 def test_pages_are_told_apart_by_their_titles() -> None:
     def page(number: int, *texts: str) -> PageFacts:
-        blocks = [line(t, 90, 90 + 12 * len(t), 20 * i) for i, t in enumerate(texts)]
+        # The first line is set as a title is: centred; the rest from the left margin.
+        blocks = [
+            line(
+                t,
+                (595 - 12 * len(t)) / 2 if i == 0 else 90,
+                (595 + 12 * len(t)) / 2 if i == 0 else 90 + 12 * len(t),
+                20 * i,
+            )
+            for i, t in enumerate(texts)
+        ]
         return PageFacts(
             number=number, width=595, height=842, has_text_layer=True, lines=blocks, blocks=blocks
         )
@@ -162,12 +171,14 @@ def test_pages_are_told_apart_by_their_titles() -> None:
     pages = [
         page(1, "2022年职业技能等级证书试点工作方案", "一、基本信息"),
         page(2, "七、试点合作协议", "我校已与某公司签订试点合作协议，协议附后。"),
-        page(3, "附件1", "某学院学分银行管理办法（试行）", "第一章 总则"),
-        page(4, "职业技能等级证书试点合作协议", "甲方（试点院校）：某学院"),
-        page(5, "六、违约责任", "任何一方违反本协议约定，应承担相应违约责任。"),
+        page(3, "[ ] 学分银行学分互认办法", "[√] 考评员证书复印件"),  # the plan's list goes on
+        page(4, "附件1", "某学院学分银行管理办法（试行）", "第一章 总则"),
+        page(5, "职业技能等级证书试点合作协议", "甲方（试点院校）：某学院"),
+        page(6, "六、违约责任", "任何一方违反本协议约定，应承担相应违约责任。"),
     ]
-    assert [p.kind for p in classify_pages(pages)] == ["plan", "plan", "other", "agreement", "agreement"]
-    assert title_kind(page_title(pages[2])) == "other"
+    kinds = [p.kind for p in classify_pages(pages)]
+    assert kinds == ["plan", "plan", "plan", "other", "agreement", "agreement"]
+    assert title_kind(page_title(pages[3])) == "other"
 
 
 def test_a_plan_whose_agreement_is_only_announced_has_none() -> None:
