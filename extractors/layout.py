@@ -117,7 +117,11 @@ def _cell_under(row: Line, cell: Cell) -> int | None:
     return None
 
 
-def _continues_paragraph(previous: Line, line: Line, right_edge: float, char: float) -> bool:
+def _continues_paragraph(
+    previous: Line, line: Line, right_edge: float, char: float, so_far: str | None = None
+) -> bool:
+    """``line`` goes on with the sentence whose last printed line is ``previous`` (``so_far``
+    is the whole block up to there)."""
     if _is_row(previous) or _is_row(line):
         return False
     if line.box.top - previous.box.bottom > 1.6 * char:
@@ -132,7 +136,7 @@ def _continues_paragraph(previous: Line, line: Line, right_edge: float, char: fl
         return False
     if _FORM_LABEL.match(fold_width(line.text)):
         return False  # 其他教师: … opens a form line of its own
-    if _open_brackets(previous.text):
+    if _open_brackets(so_far if so_far is not None else previous.text):
         return True  # 《…（试 / 行）》: a bracket left open is closed on the next line
     short_by = right_edge - previous.box.x1
     # Latin words (and what may not start a line after them) move to the next line whole:
@@ -199,7 +203,9 @@ def logical_lines(lines: list[Line], right_edge: float | None = None) -> list[Li
         previous = blocks[-1] if blocks else None
         if previous is not None and _is_row(previous) and _continues_cell(previous, line, char):
             blocks[-1] = _append_to_row(previous, line)
-        elif previous is not None and _continues_paragraph(last_visual[-1], line, right_edge, char):
+        elif previous is not None and _continues_paragraph(
+            last_visual[-1], line, right_edge, char, previous.text
+        ):
             blocks[-1] = _append_to_paragraph(previous, line)
         else:
             blocks.append(line)

@@ -17,7 +17,6 @@ from extractors.fee_declaration import find_fee_statements, no_student_fee_decla
 from extractors.labels import LabelHit, LabelReader, LabelSpec
 from extractors.layout import PAGE_FOOTER, continues_on_next_page, text_right_edge
 from extractors.normalize import (
-    chinese_number,
     find_dates,
     fold_width,
     match_key,
@@ -26,6 +25,7 @@ from extractors.normalize import (
     parse_count,
     parse_time_range,
 )
+from extractors.plan.attachments import HEADING_NUMBER, read_attachments
 from extractors.plan.parts import (
     FoundText,
     header_value_pairs,
@@ -39,6 +39,8 @@ from schemas.document import Evidence, FeeStatement, FieldState, PlanFacts
 from schemas.facts import Line, PageFacts
 from schemas.plan import REQUIRED_PLAN_FIELDS, Agreement, ExamPeriod, ExamSession, PlanData
 
+# 2019—2021年, 2019至2021年度, 2019年－2021年 …: the period the completed count covers.
+_YEARS = r"2019\s*年?\s*[-—–~至到－]+\s*2021\s*年?度?\s*"
 PLAN_LABELS: list[LabelSpec] = [
     LabelSpec(
         "school",
@@ -59,8 +61,9 @@ PLAN_LABELS: list[LabelSpec] = [
     ),
     LabelSpec(
         "completed_2019_2021",
-        r"(?:2019\s*年?\s*[-—–~至到－]+\s*2021\s*年?度?\s*)?(?:已|累计|共)?(?:完成|通过)考核?(?:人数|学生数|人次)?"
-        r"|(?:2019\s*年?\s*[-—–~至到－]+\s*2021\s*年?度?\s*)(?:已|累计)?考核人数|已考核人数",
+        rf"{_YEARS}(?:该证书)?(?:在本校)?(?:已|累计|共){{0,2}}(?:完成|通过)?考核?(?:人数|学生数|人次)"
+        r"|(?:已|累计|共){1,2}(?:完成|通过)?考核?(?:人数|学生数|人次)"
+        r"|(?:完成|通过)考核(?:人数|学生数|人次)?",
     ),
     LabelSpec(
         "exam_period",
@@ -112,20 +115,6 @@ _SECTION_HEAD = re.compile(
     r"^\s*(?:第[一二三四五六七八九十]+(?:部分|章|节)|[一二三四五六七八九十]{1,2}\s*[、.．]|[(（][一二三四五六七八九十]{1,2}[)）])"
 )
 _SESSION_EXCLUDE = re.compile(r"合计|总计|小计|考核时间段|起止")
-# An item that is neither of the first two kinds counts as "other" (photos, certificates...).
-_ATTACHMENT_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("training_plan", re.compile(r"人才培养方案|培养方案")),
-    ("credit_exchange", re.compile(r"学分银行|书证融通|课证融通|学分(?:互认|转换|认定|兑换)|学习成果")),
-    ("other", re.compile(r"\S")),
-)
-_POSITIVE_MARK = re.compile(r"[☑√✓✔■☒]|[(（]\s*(?:有|是|已附|已提供)\s*[)）]|[:：]\s*(?:有|是|已附|已提供)")
-_NEGATIVE_MARK = re.compile(
-    r"[□☐×✗✘╳]|\[\s*\]|[(（]\s*[)）]|[(（]\s*(?:无|否|未附|未提供)\s*[)）]|[:：]\s*(?:无|否|未附|未提供|暂无)"
-)
-_ITEM_NUMBER_SPLIT = re.compile(
-    r"(?=(?:(?<![0-9])[0-9]{1,2}\s*[.、．)](?![0-9])|[(（][0-9]{1,2}[)）]|[①-⑳]))"
-)
-_ITEM_MARK_SPLIT = re.compile(r"(?=[☑√✓✔■□☐☒×✗✘]\s*[^\s☑√✓✔■□☐☒×✗✘\[\]()（）])")
 
 
 _CJK_CHAR = re.compile(r"[\u3400-\u9fff]")
@@ -266,7 +255,7 @@ class PlanExtractor:
         visual_plans = split_plans(visual_plan_lines(pages, {line.page for line in first}))
         visual = visual_plans[0] if visual_plans else []
         data.sessions = self._read_sessions(visual, default_year, evidence)
-        self._read_attachments(data, visual)
+        self._read_attachments(data, first, visual)
         statements = self._read_fee(data, first)
         data.agreement = self._read_agreement(pages)
         # The first plan's certificate is already read; only further plans need reading.
@@ -408,6 +397,13 @@ class PlanExtractor:
         funding = read_funding(lines, lambda sentence: bool(find_fee_statements(sentence)))
         if funding is None:
             return
+        for field in ("funding.exam_fee_source", "funding.training_funding"):
+            item = funding.exam_fee_source if field == "funding.exam_fee_source" else funding.training_funding
+            label_line = evidence.get(field)
+            if item is not None and label_line is not None and _label_inside_sentence(label_line.text, field):
+                # 考核费由学校承担，资金来源：生均拨款经费；…: the label sits in a sentence, and the
+                # school's answer is the sentence, not the words after the colon.
+                setattr(data.funding, field.partition(".")[2], None)
         if (
             funding.exam_fee_source is not None
             and data.funding.exam_fee_source is None
@@ -501,21 +497,10 @@ class PlanExtractor:
 
     # -- attachments, fee, agreement -------------------------------------------------
 
-    def _read_attachments(self, data: PlanData, lines: list[PlanLine]) -> None:
-        section = _attachment_section(lines)
-        for item in section:
-            folded = fold_width(item)
-            bare = re.sub(r"[\s☑√✓✔■□☐☒×✗✘\[\]()（）.、．。0-9:：]", "", folded)
-            if not bare or bare in ("无", "暂无", "没有", "无附件"):
-                continue  # a lone number or tick mark, or "附件：无"
-            for name, pattern in _ATTACHMENT_KINDS:
-                if not pattern.search(folded):
-                    continue
-                negative = _NEGATIVE_MARK.search(folded) is not None
-                positive = _POSITIVE_MARK.search(folded) is not None
-                if positive or not negative:
-                    setattr(data.attachments, name, True)
-                break
+    def _read_attachments(self, data: PlanData, blocks: list[PlanLine], visual: list[PlanLine]) -> None:
+        flags = read_attachments(blocks, visual)
+        for name in ("training_plan", "credit_exchange", "other"):
+            setattr(data.attachments, name, name in flags)
 
     def _read_fee(self, data: PlanData, lines: list[PlanLine]) -> list[FeeStatement]:
         """The plan's lines are joined without separators, across pages too, because the
@@ -604,6 +589,24 @@ def field_states(data: PlanData, lines: list[PlanLine], empty_labels: set[str]) 
     return states
 
 
+_FUNDING_LABEL = {
+    "funding.exam_fee_source": re.compile(r"(?:考核|考试)?(?:费用|经费|资金|费)来源"),
+    "funding.training_funding": re.compile(r"培训(?:经费|费用|资金)"),
+}
+
+
+def _label_inside_sentence(text: str, field: str) -> bool:
+    """Whether the field's label comes after words of a sentence on its line (not at the
+    start of the line or item, as in a form)."""
+    match = _FUNDING_LABEL[field].search(fold_width(text))
+    if match is None:
+        return False
+    before = re.sub(
+        r"^\s*(?:[(（]?[0-9一二三四五六七八九十]{1,2}[)）.、．]?)\s*", "", fold_width(text)[: match.start()]
+    )
+    return len(re.findall(r"[\u4e00-\u9fff]", before)) >= 2 and bool(re.search(r"[，,；;]", before))
+
+
 def _join_wrapped_sessions(lines: list[PlanLine], default_year: int | None) -> list[PlanLine]:
     """A session entry that wrapped ("…14:00-16:00，人" / "数：27人") is one line again: a short
     line with no date of its own, holding a time span or a head count, joins the dated line
@@ -618,7 +621,7 @@ def _join_wrapped_sessions(lines: list[PlanLine], default_year: int | None) -> l
             and not find_dates(text, default_year)
             and not _SESSION_EXCLUDE.search(text)
             and len(text) <= 24
-            and _HEADING_NUMBER.match(text) is None
+            and HEADING_NUMBER.match(text) is None
             and (
                 parse_time_range(text) is not None
                 or re.search(r"\d+\s*(?:人|名)", text)
@@ -638,65 +641,3 @@ def _session_count(text: str) -> int | None:
     # Called on the text after the time span, so a colon before a number is a label's ("人数：10").
     bare = re.findall(r"(?<![\d.])(\d{1,4})(?![\d:.])", text)
     return int(bare[0]) if bare else None
-
-
-_HEADING_NUMBER = re.compile(
-    r"^\s*(?:第(?P<part>[一二三四五六七八九十]+)(?:部分|章|节)|(?P<cn>[一二三四五六七八九十]{1,3})\s*[、.．]"
-    r"|(?P<ar>\d{1,2})\s*[、.．](?!\d)|[(（](?P<paren>[一二三四五六七八九十]{1,3})[)）])"
-)
-_ATTACHMENT_HEADING = re.compile(
-    r"^\s*(?:(?:第[一二三四五六七八九十]+(?:部分|章|节)|[一二三四五六七八九十]{1,3}\s*[、.．]|\d{1,2}\s*[、.．]"
-    r"|[(（][一二三四五六七八九十]{1,3}[)）])\s*)?"
-    r"(?:本方案|方案)?(?:随附|佐证|支撑|证明|附送|相关)?(?:附件|材料|资料)(?:材料|清单|资料|目录|如下|包括)?\s*(?:[:：\t]|$)"
-)
-_APPROVAL_LINE = re.compile(r"学校意见|盖章|签字|负责人|联系人|联系电话")
-
-
-def _heading_number(folded: str) -> int | None:
-    match = _HEADING_NUMBER.match(folded)
-    if match is None:
-        return None
-    if match.group("ar"):
-        return int(match.group("ar"))
-    text = match.group("part") or match.group("cn") or match.group("paren")
-    return chinese_number(text) if text else None
-
-
-def _attachment_section(lines: list[PlanLine]) -> list[str]:
-    """The items of the 附件 / 佐证材料 section, split at numbering and tick marks. The section
-    ends at the heading numbered one past its own, or at the signature block."""
-    items: list[str] = []
-    inside = False
-    next_number: int | None = None
-    for line in lines:
-        folded = fold_width(line.text)
-        if not inside:
-            if re.fullmatch(r"\s*附件\s*\d+\s*[:：]?\s*", folded):
-                continue  # the "附件2" mark above the title
-            heading = _ATTACHMENT_HEADING.match(folded)
-            if heading is None:
-                continue
-            inside = True
-            number = _heading_number(folded)
-            next_number = number + 1 if number is not None else None
-            rest = line.text[heading.end() :]
-        else:
-            number = _heading_number(folded)
-            if (next_number is not None and number == next_number) or _APPROVAL_LINE.search(folded):
-                break
-            heading = _HEADING_NUMBER.match(folded)
-            # Without a number of its own, the section ends at the next Chinese-numbered heading
-            # (arabic numbers there are the items).
-            if next_number is None and heading is not None and heading.group("ar") is None:
-                break
-            rest = line.text
-        # A grid row or list may repeat the label (随附材料：1.… 2.…) before the items.
-        rest = re.sub(
-            r"^\s*(?:随附|佐证|支撑|证明|附送|相关)?(?:附件|材料|资料)(?:材料|清单|资料|目录)?\s*[:：\t]",
-            "",
-            rest,
-        )
-        # Numbered items carry their tick mark anywhere; unnumbered ones start with it.
-        splitter = _ITEM_NUMBER_SPLIT if _ITEM_NUMBER_SPLIT.search(rest) else _ITEM_MARK_SPLIT
-        items.extend(part for part in splitter.split(rest) if part.strip())
-    return items
