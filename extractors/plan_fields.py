@@ -35,6 +35,7 @@ from extractors.plan.parts import (
     read_teachers,
 )
 from extractors.plan.sections import PlanLine, heading_of
+from extractors.plan.sessions import table_sessions
 from schemas.document import Evidence, FeeStatement, FieldState, PlanFacts
 from schemas.facts import Line, PageFacts
 from schemas.plan import REQUIRED_PLAN_FIELDS, Agreement, ExamPeriod, ExamSession, PlanData
@@ -254,7 +255,8 @@ class PlanExtractor:
         # table cell: they are read from the visual lines of the first plan's pages.
         visual_plans = split_plans(visual_plan_lines(pages, {line.page for line in first}))
         visual = visual_plans[0] if visual_plans else []
-        data.sessions = self._read_sessions(visual, default_year, evidence)
+        tabled = table_sessions(first, default_year)
+        data.sessions = tabled if tabled else self._read_sessions(visual, default_year, evidence)
         self._read_attachments(data, first, visual)
         statements = self._read_fee(data, first)
         data.agreement = self._read_agreement(pages)
