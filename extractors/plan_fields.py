@@ -90,7 +90,8 @@ PLAN_LABELS: list[LabelSpec] = [
     ),
     LabelSpec(
         "facilities.practical",
-        r"实操(?:考场|场地|考核场地|实训室|场所)?|实训(?:考场|场地)|技能操作(?:考场|场地)|实践考核(?:场地|考场)",
+        r"实操(?:考场|场地|考核场地|实训室|场所)?|实训(?:考场|场地)|技能操作(?:考核)?(?:考场|场地)"
+        r"|实践(?:考核)?(?:场地|考场)|操作考核(?:场地|考场)",
         anchored=True,
     ),
     LabelSpec(
@@ -306,6 +307,7 @@ class PlanExtractor:
                 and below is not None
                 and len(below.cells) < 2
                 and heading_of(below, 0) is None
+                and not re.search(r"[:：]\s*$", below.text)  # a label line of its own
                 and not self._reader.read(below.text)
             ):
                 found = [replace(found[0], value=below.text.strip())]

@@ -25,7 +25,7 @@ class FoundText:
 
 # -- people ------------------------------------------------------------------------------
 
-_TEACHERS_SECTION = re.compile(r"师资|教师|考评员|督导员|培训讲师")
+_TEACHERS_SECTION = re.compile(r"师资|教师|考评员|考评人员|督导员|培训讲师|考务人员")
 _OTHER_TEACHERS = re.compile(r"其他|其余|非持证|辅助|兼职|配合")
 _CERTIFIED_TEACHERS = re.compile(r"已获得|已取得|持证|取得|考评员|证书|资格|资质")
 _COUNT = re.compile(r"(?:共|合计|总计|计|等)?\s*(\d{1,4})\s*(?:人|名|位)")
@@ -86,7 +86,7 @@ def read_teachers(lines: Sequence[PlanLine]) -> dict[str, FoundText]:
 
 # -- facilities --------------------------------------------------------------------------
 
-_FACILITIES_SECTION = re.compile(r"实训条件|场地|设施|考点|考场|条件基础|硬件")
+_FACILITIES_SECTION = re.compile(r"实训|场地|设施|设备|考点|考场|条件|硬件")
 _FACILITY_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("written", re.compile(r"笔试|理论")),
     ("computer", re.compile(r"机考|上机|计算机|机房")),
