@@ -195,7 +195,8 @@ def logical_lines(lines: list[Line], right_edge: float | None = None) -> list[Li
     page_edge = text_right_edge(body) if len(long_lines) >= 8 else None
     if right_edge is None:
         right_edge = page_edge if page_edge is not None else text_right_edge(body)
-    elif page_edge is not None:
+    elif page_edge is not None and page_edge >= 0.85 * right_edge:
+        # (a page of short form lines has no margin of its own to go by: keep the document's)
         right_edge = min(right_edge, page_edge)
     blocks: list[Line] = []
     last_visual: list[Line] = []  # the last printed line of each block decides how it ends

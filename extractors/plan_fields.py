@@ -62,7 +62,7 @@ PLAN_LABELS: list[LabelSpec] = [
     ),
     LabelSpec(
         "completed_2019_2021",
-        rf"{_YEARS}(?:该证书)?(?:在本校)?(?:已|累计|共){{0,2}}(?:完成|通过)?考核?(?:人数|学生数|人次)"
+        rf"{_YEARS}(?:该证书)?(?:在本校)?(?:已|累计|共){{0,2}}(?:(?:完成|通过)考核(?:人数|学生数|人次)?|考核?(?:人数|学生数|人次))"
         r"|(?:已|累计|共){1,2}(?:完成|通过)?考核?(?:人数|学生数|人次)"
         r"|(?:完成|通过)考核(?:人数|学生数|人次)?",
     ),
@@ -325,7 +325,12 @@ class PlanExtractor:
                 continue
             index = position.get(id(line))
             following = lines[index + 1] if index is not None and index + 1 < len(lines) else None
-            if following is None or heading_of(following, 0) is not None or self._reader.read(following.text):
+            if (
+                following is None
+                or heading_of(following, 0) is not None
+                or re.search(r"[:：]\s*$", following.text)
+                or self._reader.read(following.text)
+            ):
                 empty.add(hit.field)
         return empty
 
