@@ -126,6 +126,14 @@ def _continues_paragraph(
         return False
     if line.box.top - previous.box.bottom > 1.6 * char:
         return False
+    centre = (line.box.x0 + line.box.x1) / 2
+    if (
+        abs(centre - (previous.box.x0 + previous.box.x1) / 2) <= 1.5 * char
+        and line.box.x1 - line.box.x0 < 0.4 * (previous.box.x1 - previous.box.x0)
+        and right_edge - previous.box.x1 <= 2.5 * char
+        and not re.search(r"[。；;：:]$", previous.text.strip())
+    ):
+        return True  # a centred title that wrapped: its rest is centred under it
     if line.box.x0 > previous.box.x0 + 0.6 * char:
         return False  # indented: a new paragraph
     previous_size = previous.box.bottom - previous.box.top

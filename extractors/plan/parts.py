@@ -33,7 +33,7 @@ _NAME = re.compile(r"^[\u4e00-\u9fff·]{2,4}$")
 
 
 def _first_page(section: Section) -> int:
-    return section.lines[0].page if section.lines else 0
+    return section.page or (section.lines[0].page if section.lines else 0)
 
 
 def count_people(section: Section) -> int | None:

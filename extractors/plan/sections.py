@@ -78,6 +78,7 @@ def headings(lines: Sequence[PlanLine]) -> list[Heading]:
 class Section:
     heading: Heading
     lines: tuple[PlanLine, ...]  # the lines below the heading, to the section's end
+    page: int = 0  # the page the heading is on
 
     @property
     def text(self) -> str:
@@ -99,7 +100,9 @@ def section_at(lines: Sequence[PlanLine], heading: Heading, all_headings: Sequen
         if other.index > heading.index and other.rank <= heading.rank:
             end = other.index
             break
-    return Section(heading=heading, lines=tuple(lines[heading.index + 1 : end]))
+    return Section(
+        heading=heading, lines=tuple(lines[heading.index + 1 : end]), page=lines[heading.index].page
+    )
 
 
 def find_sections(
@@ -123,7 +126,7 @@ def find_sections(
                 rest=heading.rest,
                 body=heading.body,
             )
-            sections.append(Section(heading=shifted, lines=section.lines))
+            sections.append(Section(heading=shifted, lines=section.lines, page=section.page))
     return sections
 
 
