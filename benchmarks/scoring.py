@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+NOTE_PREFIX = "review."
+
 
 @dataclass
 class RuleScores:
@@ -13,9 +15,17 @@ class RuleScores:
     tp: Counter[str] = field(default_factory=Counter)
     fp: Counter[str] = field(default_factory=Counter)
     fn: Counter[str] = field(default_factory=Counter)
+    notes: Counter[str] = field(default_factory=Counter)
 
     def score(self, subject: str, expected: set[str], found: set[str], misses: list[str]) -> None:
-        """Count one subject (a file, a school); every disagreement goes into ``misses``."""
+        """Count one subject (a file, a school); every disagreement goes into ``misses``.
+        Notes for a person (``review.*``) are no defect of the school's: they are counted
+        apart, in ``notes``."""
+        for rule in sorted(found):
+            if rule.startswith(NOTE_PREFIX):
+                self.notes[rule] += 1
+        expected = {rule for rule in expected if not rule.startswith(NOTE_PREFIX)}
+        found = {rule for rule in found if not rule.startswith(NOTE_PREFIX)}
         for rule in sorted(expected | found):
             if rule in expected and rule in found:
                 self.tp[rule] += 1
@@ -37,6 +47,8 @@ class RuleScores:
             precision = tp / (tp + fp) if tp + fp else float("nan")
             recall = tp / (tp + fn) if tp + fn else float("nan")
             lines.append(f"{rule:<{width}} {tp:>4} {fp:>4} {fn:>4} {precision:>10.1%} {recall:>8.1%}")
+        for rule, count in sorted(self.notes.items()):
+            lines.append(f"{rule:<{width}} {count:>4} notes for a person (not scored)")
         return lines
 
 

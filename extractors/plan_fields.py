@@ -403,15 +403,7 @@ class PlanExtractor:
         for key, found in read_facilities(lines).items():
             if getattr(data.facilities, key) is None:
                 setattr(data.facilities, key, keep(f"facilities.{key}", found))
-        # Only the declaration is taken out of the exam-fee text: a sentence saying the students
-        # pay (由学生个人缴纳…) is where the school says the money comes from.
-        funding = read_funding(
-            lines,
-            lambda sentence: (
-                any(m.polarity == "affirmative" for m in find_fee_statements(sentence))
-                and not any(m.polarity == "contradiction" for m in find_fee_statements(sentence))
-            ),
-        )
+        funding = read_funding(lines, lambda sentence: bool(find_fee_statements(sentence)))
         if funding is None:
             return
         for field in ("funding.exam_fee_source", "funding.training_funding"):

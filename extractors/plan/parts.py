@@ -150,7 +150,9 @@ def read_funding(lines: Sequence[PlanLine], is_declaration: Callable[[str], bool
             texts = [(line.text, line.page) for line in section.lines]
         exam = training = None
         for text, page in texts:
-            kept = "".join(s for s in sentences(text) if not is_declaration(s)).strip()
+            # Statements about students' fees are read elsewhere; an item that is nothing but
+            # one (由学生个人缴纳…) still says where the money comes from, so it stays whole.
+            kept = "".join(s for s in sentences(text) if not is_declaration(s)).strip() or text.strip()
             if not kept:
                 continue
             if exam is None and _EXAM_FEE.search(kept):
