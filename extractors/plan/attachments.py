@@ -33,7 +33,7 @@ _ITEM_MARK_SPLIT = re.compile(r"(?=[☑√✓✔■□☐☒×✗✘]\s*[^\s☑�
 
 HEADING_NUMBER = re.compile(
     r"^\s*(?:第(?P<part>[一二三四五六七八九十]+)(?:部分|章|节)|(?P<cn>[一二三四五六七八九十]{1,3})\s*[、.．]"
-    r"|(?P<ar>\d{1,2})\s*[、.．](?!\d)|[(（](?P<paren>[一二三四五六七八九十]{1,3})[)）])"
+    r"|(?P<ar>\d{1,2})\s*[、.．](?!\d)|[(（](?P<paren>[一二三四五六七八九十]{1,3})[)）]|[(（](?P<paren_ar>\d{1,2})[)）])"
 )
 _ATTACHMENT_HEADING = re.compile(
     r"^\s*(?:(?:第[一二三四五六七八九十]+(?:部分|章|节)|[一二三四五六七八九十]{1,3}\s*[、.．]|\d{1,2}\s*[、.．]"
@@ -47,8 +47,8 @@ def _heading_number(folded: str) -> int | None:
     match = HEADING_NUMBER.match(folded)
     if match is None:
         return None
-    if match.group("ar"):
-        return int(match.group("ar"))
+    if match.group("ar") or match.group("paren_ar"):
+        return int(match.group("ar") or match.group("paren_ar"))
     text = match.group("part") or match.group("cn") or match.group("paren")
     return chinese_number(text) if text else None
 
