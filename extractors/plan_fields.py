@@ -9,6 +9,7 @@ canonical names when they match one (ignoring brackets, width and spacing).
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import replace
@@ -110,7 +111,9 @@ AGREEMENT_LABELS: list[LabelSpec] = [
     LabelSpec("organization", r"乙\s*方(?:\s*[(（][^()（）]{0,14}[)）])?", anchored=True),
 ]
 
-_NONE_YET = re.compile(r"^\s*(?:无|暂无|没有|未开展|尚未开展|未组织|零|[-—–/／]+)\s*(?:人)?\s*[。.]?\s*$")
+_NONE_YET = re.compile(
+    r"^\s*(?:(?:暂|尚|还|目前)?(?:无|没有|未开展|未组织|未考核|未参加)|零|[-—–/／]+)\s*(?:人)?\s*[。.]?\s*$"
+)
 _TITLE = re.compile(r"(?:试点)?(?:工作|实施)方案\s*$")
 _SCHOOL_LIKE = re.compile(r"(?:学院|大学|学校|中专|职专|职业中专|中心)$")
 _SECTION_HEAD = re.compile(
@@ -488,8 +491,17 @@ class PlanExtractor:
             text = matching_text(line.text)
             if _SESSION_EXCLUDE.search(text):
                 continue
-            span = parse_time_range(line.text)
             dates = find_dates(text, default_year)
+            pieces = _session_pieces(text, dates)
+            if len(pieces) > 1:
+                # Several sessions in one sentence (…，考核27名；2023年01月05日15:00至17:00，考核3名。)
+                for piece in pieces:
+                    session = _session_in(piece, default_year)
+                    if session is not None:
+                        sessions.append(session)
+                evidence.setdefault("sessions", Evidence(page=line.page, text=line.text))
+                continue
+            span = parse_time_range(line.text)
             if span is None or not dates:
                 continue
             start, end, time_start, time_end = span
@@ -641,6 +653,25 @@ def _join_wrapped_sessions(lines: list[PlanLine], default_year: int | None) -> l
         else:
             joined.append(line)
     return joined
+
+
+def _session_pieces(text: str, dates: list[tuple[dt.date, int, int]]) -> list[str]:
+    """The text cut before each date that has a time span of its own after it."""
+    cuts = [start for _date, start, _end in dates]
+    pieces = [text[start : cuts[i + 1] if i + 1 < len(cuts) else len(text)] for i, start in enumerate(cuts)]
+    timed = [piece for piece in pieces if parse_time_range(piece) is not None]
+    return timed if len(timed) == len(pieces) else [text]
+
+
+def _session_in(piece: str, default_year: int | None) -> ExamSession | None:
+    dates = find_dates(piece, default_year)
+    span = parse_time_range(piece)
+    if not dates or span is None:
+        return None
+    start, end, _time_start, time_end = span
+    return ExamSession(
+        date=dates[0][0], start=start, end=end, count=_session_count(piece[max(time_end, dates[0][2]) :])
+    )
 
 
 def _session_count(text: str) -> int | None:
