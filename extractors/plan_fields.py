@@ -74,7 +74,7 @@ PLAN_LABELS: list[LabelSpec] = [
     ),
     LabelSpec(
         "teachers.certified",
-        r"持证(?:教师|师资|考评员|人员)|(?:已)?取得(?:证书|考评员资格)的?(?:教师|师资)|考评员(?:情况|数量|人数)?",
+        r"持证(?:教师|师资|考评员|人员)(?:情况)?|(?:已)?取得(?:证书|考评员资格)的?(?:教师|师资)|考评员(?:情况|数量|人数)?",
     ),
     LabelSpec(
         "teachers.other", r"其他(?:教师|师资|指导教师)|其余教师|非持证教师|辅助教师|培训教师", anchored=True
@@ -326,6 +326,9 @@ class PlanExtractor:
         for hit, line in hits:
             if hit.value or (len(line.cells) >= 2 and sum(map(self._is_label, line.cells)) >= 2):
                 continue
+            if len(line.cells) == 2 and self._is_label(line.cells[0]) and not line.cells[1].strip():
+                empty.add(hit.field)  # a form row whose value cell is blank
+                continue
             index = position.get(id(line))
             following = lines[index + 1] if index is not None and index + 1 < len(lines) else None
             if (
@@ -573,7 +576,9 @@ _FIELD_SUBJECTS: dict[str, re.Pattern[str]] = {
     "sessions": re.compile(r"场次|具体安排|考核安排|时间安排"),
     "teachers.certified": re.compile(r"师资|教师|考评员"),
     "facilities": re.compile(r"场地|考场|机房|实训|考点"),
-    "funding.exam_fee_source": re.compile(r"经费|费用|资金"),
+    "funding.exam_fee_source": re.compile(
+        r"(?:考核|考试|考评)(?:费用|经费|费).{0,12}(?:来源|支付|承担|列支|安排|解决|由|从)|(?:费用|经费|资金)来源"
+    ),
 }
 
 
@@ -589,7 +594,13 @@ def field_states(data: PlanData, lines: list[PlanLine], empty_labels: set[str]) 
     """For every required field without a value: absent, empty (its label stands with nothing
     after it) or unplaced (the plan speaks of it, the extractor could not read the value)."""
     states: dict[str, FieldState] = {}
-    text = "".join(matching_text(line.text) for line in lines)
+    # The no-fee declaration speaks of 考核费用 without saying where the money comes from.
+    text = "".join(
+        sentence
+        for line in lines
+        for sentence in re.findall(r"[^。；;]+[。；;]?", matching_text(line.text))
+        if not find_fee_statements(sentence)
+    )
     for path in REQUIRED_PLAN_FIELDS:
         value: object = data
         for part in path.split("."):
