@@ -595,12 +595,15 @@ def field_states(data: PlanData, lines: list[PlanLine], empty_labels: set[str]) 
     after it) or unplaced (the plan speaks of it, the extractor could not read the value)."""
     states: dict[str, FieldState] = {}
     # The no-fee declaration speaks of 考核费用 without saying where the money comes from.
-    text = "".join(
+    sentences = [
         sentence
         for line in lines
         for sentence in re.findall(r"[^。；;]+[。；;]?", matching_text(line.text))
         if not find_fee_statements(sentence)
-    )
+    ]
+    text = "".join(sentences)
+    # Where the training money comes from (培训站点建设经费来源…) says nothing of the exam fee.
+    exam_fee_text = "".join(s for s in sentences if "培训" not in s or re.search(r"考核|考试", s))
     for path in REQUIRED_PLAN_FIELDS:
         value: object = data
         for part in path.split("."):
@@ -614,7 +617,7 @@ def field_states(data: PlanData, lines: list[PlanLine], empty_labels: set[str]) 
             or any(label.startswith(f"{path}.") for label in empty_labels)
         ):
             states[path] = "empty"
-        elif _FIELD_SUBJECTS[path].search(text):
+        elif _FIELD_SUBJECTS[path].search(exam_fee_text if path == "funding.exam_fee_source" else text):
             states[path] = "unplaced"
         else:
             states[path] = "absent"
