@@ -445,12 +445,16 @@ class PlanExtractor:
         """The school from the title area (the title's prefix, or a line of its own above the
         title) when no 学校名称 line names it; the certificate from the title area when no
         证书名称 line does."""
-        for line in lines[:6]:
+        head = lines[:6]
+        for index, line in enumerate(head):
             folded = fold_width(line.text).strip()
+            # A title set on two lines (学校2022年…证书 / 试点工作方案) is read as one.
+            following = fold_width(head[index + 1].text).strip() if index + 1 < len(head) else ""
+            joined = folded + following if following and _is_title(folded + following) else folded
             if data.school is None:
                 title = re.match(r"^(?P<school>\S{4,30}?)(?:关于)?(?:20\d{2}|二〇二\S)年", folded)
                 candidate = None
-                if title and _is_title(folded):
+                if title and _is_title(joined):
                     candidate = line.text.strip()[: title.end("school")]
                 elif match_key(folded) in self._schools or (
                     _SCHOOL_LIKE.search(folded) and len(folded) <= 30 and not _is_title(folded)
