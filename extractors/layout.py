@@ -200,7 +200,7 @@ def logical_lines(lines: list[Line], right_edge: float | None = None) -> list[Li
     # The page's own frame where it has enough text to show it: a merged PDF's parts (the
     # plan, the agreement) come from different documents with different margins.
     long_lines = [line for line in body if len(line.text) >= 8]
-    page_edge = text_right_edge(body) if len(long_lines) >= 8 else None
+    page_edge = text_right_edge(body) if len(long_lines) >= 5 else None
     if right_edge is None:
         right_edge = page_edge if page_edge is not None else text_right_edge(body)
     elif page_edge is not None and page_edge >= 0.85 * right_edge:
