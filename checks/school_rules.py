@@ -149,9 +149,11 @@ def late_submission(facts: SchoolFacts, config: RoundConfig) -> Iterator[RuleHit
     for receipt in sorted(facts.receipts, key=lambda r: (r.received_at, r.source)):
         if receipt.received_at > deadline:
             local = receipt.received_at.astimezone(deadline.tzinfo)
+            # The e-mail by sender and subject: its mailbox file name means nothing to a reviewer.
+            what = receipt.description or f"“{receipt.source.rsplit('/', 1)[-1]}”"
             yield RuleHit(
                 message=(
-                    f"“{receipt.source}”于{local:%Y年%m月%d日 %H:%M}收到，"
+                    f"{what}于{local:%Y年%m月%d日 %H:%M}收到，"
                     f"晚于截止时间{deadline:%Y年%m月%d日 %H:%M}，请确认是否受理。"
                 ),
                 evidence=f"{local:%Y-%m-%d %H:%M}",

@@ -3,15 +3,21 @@
 Other offices' tools read this file, so it is produced only through the pydantic contract
 models of ``schemas.export`` (which reject anything the contract does not allow) and in a
 deterministic order, so two exports of the same database are byte-identical.
+
+Text is shown as ``review.display`` shows it: a control character or an undecodable byte in a
+file name, a subject or a cell becomes a visible symbol or escape, so no reader's terminal or
+parser meets it raw; the archive and the database keep the bytes as they were received.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.orm import Session
 
+from review.display import display_name, display_text
 from review.files import write_atomically
 from review.models import Document, FindingRow
 from review.queries import (
@@ -29,17 +35,36 @@ from schemas.plan import PlanData
 from schemas.round_config import RoundConfig
 
 
+def _displayable(value: Any) -> Any:
+    """Every string inside ``value`` as ``display_text`` shows it."""
+    if isinstance(value, str):
+        return display_text(value)
+    if isinstance(value, dict):
+        return {key: _displayable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_displayable(item) for item in value]
+    return value
+
+
 def _export_finding(row: FindingRow) -> ExportFinding:
-    return ExportFinding.model_validate(finding_from_row(row).model_dump(exclude={"document"}))
+    finding = finding_from_row(row)
+    return ExportFinding(
+        rule=finding.rule,
+        severity=finding.severity,
+        message=display_text(finding.message) or "",
+        page=finding.page,
+        evidence=display_text(finding.evidence),
+    )
 
 
 def _export_data(document: Document) -> PlanData | Annex1Data | None:
     if document.data is None:
         return None
+    data = _displayable(document.data)
     if document.kind == "plan":
-        return PlanData.model_validate(document.data)
+        return PlanData.model_validate(data)
     if document.kind == "annex1":
-        return Annex1Data.model_validate(document.data)
+        return Annex1Data.model_validate(data)
     return None
 
 
@@ -47,10 +72,10 @@ def _export_document(document: Document) -> ExportDocument:
     # A superseded document keeps all findings it had; resolved ones are what the next
     # version fixed, which is exactly what a reader of the old version needs to see.
     return ExportDocument(
-        source=document.source,
+        source=display_name(document.source),
         sha256=document.sha256,
         kind=document.kind,
-        school=document.school.name if document.school is not None else None,
+        school=display_name(document.school.name) if document.school is not None else None,
         status=document.status,
         version=document.version,
         superseded_by=document.superseded_by.sha256 if document.superseded_by is not None else None,
@@ -75,7 +100,7 @@ def build_export(session: Session, config: RoundConfig, *, authority: str | None
     ordered = sorted(infos.values(), key=lambda info: (authority_rank(info), info.name))
     schools = [
         ExportSchool(
-            name=info.name,
+            name=display_name(info.name),
             type=info.type,
             city=info.city,
             review_authority=info.review_authority,

@@ -100,7 +100,9 @@ def all_documents(session: Session) -> list[Document]:
             selectinload(Document.school),
             selectinload(Document.findings),
             selectinload(Document.superseded_by),
-            selectinload(Document.received_file),
+            selectinload(Document.errors),
+            # How the outputs name a file: an e-mailed one by its message's sender and subject.
+            selectinload(Document.received_file).selectinload(ReceivedFile.message),
         )
     ).all()
     return sorted(documents, key=document_sort_key)
@@ -122,6 +124,22 @@ def open_school_findings(session: Session) -> dict[str, list[FindingRow]]:
 
 def finding_sort_key(row: FindingRow) -> tuple[bool, int, str, str, str, int]:
     return (row.page is None, row.page or 0, row.rule, row.source or "", row.message, row.id)
+
+
+def mail_receipts(session: Session) -> dict[str, MailMessage]:
+    """The e-mail each e-mailed receipt came in (or is), by receipt source: how the report
+    names the file a school-level finding concerns."""
+    rows = session.scalars(
+        select(ReceivedFile)
+        .where(ReceivedFile.message_id.is_not(None))
+        .options(selectinload(ReceivedFile.message))
+        .order_by(ReceivedFile.id)
+    )
+    found: dict[str, MailMessage] = {}
+    for row in rows:
+        if row.message is not None:
+            found.setdefault(row.source, row.message)
+    return found
 
 
 def unprocessed_receipts(session: Session) -> list[ReceivedFile]:

@@ -11,6 +11,7 @@ from collections import defaultdict
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from review.display import attachment_path, display_name, mail_name
 from review.models import Document, ReceivedFile
 from review.store import as_utc
 from schemas.annex1 import Annex1Data
@@ -26,11 +27,23 @@ def _first_mail_receipts(session: Session, sha256s: set[str]) -> dict[str, Recei
         select(ReceivedFile)
         .where(ReceivedFile.sha256.in_(sha256s), ReceivedFile.message_id.is_not(None))
         .order_by(ReceivedFile.received_at, ReceivedFile.id)
+        .options(selectinload(ReceivedFile.message))
     )
     first: dict[str, ReceivedFile] = {}
     for row in rows:
         first.setdefault(row.sha256, row)
     return first
+
+
+def _receipt_description(receipt: ReceivedFile) -> str | None:
+    """The e-mail by sender and subject and the attachment's name, as a reviewer knows the
+    file (the mailbox file name means nothing to them); the date is the rule's to give."""
+    message = receipt.message
+    if message is None:
+        return None
+    mail = mail_name(message.sender, message.subject, None)
+    attachment = attachment_path(receipt.source, message.name)
+    return f"{mail}中的“{display_name(attachment)}”" if attachment else mail
 
 
 def gather_school_facts(session: Session, known_schools: set[str]) -> list[SchoolFacts]:
@@ -70,6 +83,12 @@ def gather_school_facts(session: Session, known_schools: set[str]) -> list[Schoo
                 facts.annex1.append(Annex1Summary(source=document.source, data=table))
             receipt = receipts.get(document.sha256)
             if receipt is not None:
-                facts.receipts.append(Receipt(source=receipt.source, received_at=as_utc(receipt.received_at)))
+                facts.receipts.append(
+                    Receipt(
+                        source=receipt.source,
+                        received_at=as_utc(receipt.received_at),
+                        description=_receipt_description(receipt),
+                    )
+                )
         bundles.append(facts)
     return bundles

@@ -37,6 +37,8 @@ class Receipt(StrictModel):
 
     source: str
     received_at: dt.datetime
+    # How a reviewer knows the file: the e-mail (sender, subject) and the attachment name.
+    description: str | None = None
 
 
 class SchoolFacts(StrictModel):

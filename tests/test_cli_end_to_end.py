@@ -93,7 +93,8 @@ def test_process_rerun_and_correction(db_url: str, cli_env: dict[str, str], tmp_
 
     workbook = openpyxl.load_workbook(report_path)
     sheet = workbook["问题清单"]
-    rules = {row[7] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    rule_column = [cell.value for cell in sheet[1]].index("规则编号")
+    rules = {row[rule_column] for row in sheet.iter_rows(min_row=2, values_only=True)}
     assert {
         "plan.no_fee_declaration",
         "plan.level_invalid",

@@ -19,7 +19,7 @@ from sqlalchemy import Engine, func, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from checks import check_document
+from checks import REGISTRY, check_document
 from review.archive import RawArchive
 from review.db import alembic_config, make_engine, migrate
 from review.export_json import build_export, write_export
@@ -210,10 +210,13 @@ def corrected(session: Session, archive: RawArchive, run: Run) -> tuple[Document
         school=GAOZHI,
     )
     moved_seal = finding(SEAL.rule, SEAL.message, page=2)  # same problem, now on page 2
+    # The correction comes in a later run, after the first completed: its order is known.
+    finish_run(session, run, status="completed", counts={})
+    later = start_run(session, source_root="/data/inbox", config_name=CONFIG.name)
     ingest(
         session,
         archive,
-        run,
+        later,
         b"plan v2",
         plan_result(
             b"plan v2",
@@ -740,7 +743,8 @@ def test_exception_report(
     session.commit()
 
     summary = write_exception_report(session, CONFIG, tmp_path / "report.xlsx")
-    assert (summary.open_findings, summary.errors, summary.warnings) == (5, 4, 1)
+    # the file received but not processed yet is in the problem list too, as a warning
+    assert (summary.open_findings, summary.errors, summary.warnings) == (6, 4, 2)
     assert (summary.current_documents, summary.superseded_documents, summary.corrections) == (2, 1, 1)
     assert summary.schools_with_findings == 2
 
@@ -754,46 +758,60 @@ def test_exception_report(
         "学校",
         "类型",
         "地市",
+        "证书",
         "文件",
         "版本",
-        "页码",
+        "位置",
         "规则编号",
+        "规则名称",
         "严重程度",
         "问题说明",
         "证据",
     ]
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == "A1:K6"
+    assert sheet.auto_filter.ref == "A1:M7"
     assert all(c.font.bold for c in sheet[1])
-    rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=2)]
+    rows = [dict(zip(headers, (c.value for c in row), strict=True)) for row in sheet.iter_rows(min_row=2)]
     # Current documents only (v1's still-open findings are not repeated), grouped by reviewing
-    # authority (the province first, then each city bureau), then by school.
-    assert [(r[1], r[4], r[5], r[7]) for r in rows] == [
+    # authority (the province first, then each city bureau), then by school; a file not yet
+    # processed last.
+    assert [(r["学校"], r["文件"], r["版本"], r["规则编号"]) for r in rows] == [
         (GAOZHI, "mail/0420.eml/老年照护方案（更正）.pdf", 2, "plan.unknown_certificate"),
         (GAOZHI, "mail/0420.eml/老年照护方案（更正）.pdf", 2, "plan.seal_missing"),
         (GAOZHI, "mail/0420.eml/老年照护方案（更正）.pdf", 2, "plan.sessions_sum"),
         (ZHONGZHI, "（学校层面）", None, "school.application_without_plan"),
         (ZHONGZHI, "mail/1.eml/附件1.xlsx", 1, "annex1.seal_missing"),
+        ("（未识别学校）", "mail/3.eml/扫描件.jpg", None, "review.manual_check"),
     ]
-    assert rows[0][:4] == ["省教育厅", GAOZHI, "高职", "长沙市"]
-    assert rows[3][:4] == ["长沙市教育局", ZHONGZHI, "中职", "长沙市"]
-    assert [r[8] for r in rows] == ["警告", "错误", "错误", "错误", "错误"]
-    assert rows[2][6] == 2 and rows[2][10] == "报考人数：45人"
-    warning_cell, error_cell = sheet.cell(row=2, column=9), sheet.cell(row=3, column=9)
+    assert [r[h] for r in rows[:1] for h in headers[:4]] == ["省教育厅", GAOZHI, "高职", "长沙市"]
+    assert [rows[3][h] for h in headers[:4]] == ["长沙市教育局", ZHONGZHI, "中职", "长沙市"]
+    # the Chinese name beside every registered rule id
+    assert [r["规则名称"] for r in rows] == [
+        REGISTRY[r["规则编号"]].description if r["规则编号"] in REGISTRY else None for r in rows
+    ]
+    assert rows[0]["规则名称"] == "证书不在本轮证书目录中"
+    assert rows[-1]["规则名称"] == "未能完整自动检查，需人工核对"
+    assert [r["证书"] for r in rows[:3]] == [CERT] * 3 and rows[3]["证书"] == "智能财税"
+    assert [r["位置"] for r in rows] == ["第1页", "第2页", "第2页", "附件1新申报表", "第1页", "整个文件"]
+    assert [r["严重程度"] for r in rows] == ["警告", "错误", "错误", "错误", "错误", "警告"]
+    assert rows[2]["证据"] == "报考人数：45人"
+    warning_cell, error_cell = sheet.cell(row=2, column=11), sheet.cell(row=3, column=11)
     assert warning_cell.fill.fgColor.rgb == WARNING_FILL.fgColor.rgb == "FFFFEB9C"
     assert error_cell.fill.fgColor.rgb == ERROR_FILL.fgColor.rgb == "FFFFC7CE"
     assert (
-        sheet.cell(row=2, column=10).alignment.wrap_text and sheet.cell(row=2, column=11).alignment.wrap_text
+        sheet.cell(row=2, column=12).alignment.wrap_text and sheet.cell(row=2, column=13).alignment.wrap_text
     )
-    assert sheet.column_dimensions["J"].width >= 40 and sheet.column_dimensions["B"].width >= 20
+    assert sheet.column_dimensions["L"].width >= 40 and sheet.column_dimensions["B"].width >= 15
 
     summary_sheet = [[c.value for c in row] for row in book["汇总"].iter_rows()]
     rule_rows = {
-        r[0]: r for r in summary_sheet if r[0] and str(r[0]).startswith(("plan.", "annex1.", "school."))
+        r[0]: r
+        for r in summary_sheet
+        if r[0] and str(r[0]).startswith(("plan.", "annex1.", "school.", "review."))
     }
     assert rule_rows["plan.seal_missing"][2:4] == ["错误", 1]
-    assert rule_rows["plan.unknown_certificate"][2] == "警告"
-    assert ["合计", None, None, 5, None, None] in summary_sheet
+    assert rule_rows["plan.unknown_certificate"][1:3] == ["证书不在本轮证书目录中", "警告"]
+    assert ["合计", None, None, 6, None, None] in summary_sheet
     authority_at = summary_sheet.index(["审核单位", "学校数", "有错误的学校", "错误", "警告", None])
     province = sum(1 for s in CONFIG.schools if s.type != "中职")
     changsha = sum(1 for s in CONFIG.schools if s.type == "中职" and s.city == "长沙市")
@@ -802,7 +820,7 @@ def test_exception_report(
     header_at = summary_sheet.index(["学校", "审核单位", "类型", "错误", "警告", "文件数"])
     # Most errors first; every configured school is listed, also those that sent nothing.
     assert [r[0] for r in summary_sheet[header_at + 1 : header_at + 3]] == [GAOZHI, ZHONGZHI]
-    assert len(summary_sheet) - header_at - 1 == len(CONFIG.schools)
+    assert len(summary_sheet) - header_at - 1 == len(CONFIG.schools) + 1  # and the unidentified
     school_rows = {r[0]: r for r in summary_sheet if r[0] in {GAOZHI, ZHONGZHI}}
     assert school_rows[GAOZHI][1:] == ["省教育厅", "高职", 2, 1, 1]
     assert school_rows[ZHONGZHI][1:] == ["长沙市教育局", "中职", 2, 0, 1]
@@ -812,21 +830,33 @@ def test_exception_report(
     correction = [c.value for c in corrections[2]]
     assert correction[0] == GAOZHI and correction[2] == "第1版 → 第2版"
     assert correction[3:6] == [1, 2, 1]
-    assert "plan.no_fee_declaration" in correction[6] and "plan.unknown_certificate" in correction[8]
+    # findings under their rule's Chinese name, never the rule id
+    assert correction[6].startswith(REGISTRY["plan.no_fee_declaration"].description + "：")
+    assert "plan.no_fee_declaration" not in correction[6]
+    assert REGISTRY["plan.unknown_certificate"].description in correction[8]
 
     files = book["文件状态"]
     assert files.freeze_panes == "A2"
-    file_rows = {row[1]: row for row in ([c.value for c in r] for r in files.iter_rows(min_row=2))}
-    assert file_rows["upload/民政/老年照护.pdf"][6] == "已被第2版替代"
-    assert file_rows["mail/0420.eml/老年照护方案（更正）.pdf"][6] == "当前版本"
-    assert file_rows["mail/0420.eml/老年照护方案（更正）.pdf"][2:6] == ["试点方案", "正常", 3, 2]
-    assert file_rows["mail/3.eml/扫描件.jpg"][3] == "未处理"
-    assert file_rows["mail/1.eml/附件1.xlsx"][8] == "2022-04-20 09:30"  # Beijing time, stored as UTC
-    assert file_rows["upload/民政/老年照护.pdf"][7] is None  # its open problems are counted on v2
-    assert file_rows["mail/0420.eml/老年照护方案（更正）.pdf"][7] == 3
-    assert file_rows["upload/民政/老年照护.pdf"][9] == v1.sha256
-    assert file_rows["mail/0420.eml/老年照护方案（更正）.pdf"][9] == v2.sha256
-    assert files.auto_filter.ref == "A1:J5"
+    file_headers = [c.value for c in files[1]]
+    file_rows = {
+        row["文件"]: row
+        for row in (
+            dict(zip(file_headers, (c.value for c in r), strict=True)) for r in files.iter_rows(min_row=2)
+        )
+    }
+    old_row, new_row = (
+        file_rows["upload/民政/老年照护.pdf"],
+        file_rows["mail/0420.eml/老年照护方案（更正）.pdf"],
+    )
+    assert old_row["版本状态"] == "已被第2版替代" and new_row["版本状态"] == "当前版本"
+    assert [new_row[h] for h in ("类别", "处理状态", "页数", "版本")] == ["试点方案", "正常", 3, 2]
+    assert file_rows["mail/3.eml/扫描件.jpg"]["处理状态"] == "未处理"
+    # no e-mail recorded these files: they came like uploads, whose receipt time nobody knows
+    assert file_rows["mail/1.eml/附件1.xlsx"]["接收时间"] == "未知"
+    assert old_row["未解决问题"] is None  # its open problems are counted on v2
+    assert new_row["未解决问题"] == 3
+    assert old_row["SHA-256"] == v1.sha256 and new_row["SHA-256"] == v2.sha256
+    assert files.auto_filter.ref == "A1:K5"
 
 
 def test_runs_starting_together_migrate_a_fresh_database_once(db_url: str) -> None:
