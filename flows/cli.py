@@ -21,15 +21,24 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from extractors.errors import ConfigurationError, ExternalToolError, PilotIntakeError, TransientError
+from flows.local_server import (
+    STARTUP_TIMEOUT_SECONDS,
+    local_prefect_server,
+    temporary_server_environment,
+    temporary_server_starting,
+)
 from flows.settings import Settings
 from schemas.round_config import RoundConfig, load_round_config
+
+if TYPE_CHECKING:
+    from flows.process import RunSummary
 
 EXIT_OK = 0
 EXIT_INTERNAL = 1
@@ -90,23 +99,46 @@ def _sources(args: argparse.Namespace) -> tuple[str | None, str | None]:
     return folder, inbox
 
 
-# Set before Prefect loads. Reviewers read the run log: one Chinese line per document is
-# enough, Prefect's per-task "Finished in state Completed()" is not; the embedded temporary
-# server has no network to send telemetry to, and its shutdown races with its own event
-# flushing (harmless tracebacks), so only its critical messages are shown.
-QUIET_PREFECT = {
+# Set before Prefect loads: it reads its settings once, when first imported. The tests that
+# run the flow in-process take them too. Reviewers read the run log: one Chinese line per
+# document is enough, Prefect's per-task "Finished in state Completed()" is not; the embedded
+# temporary server has no network to send telemetry to, and its shutdown races with its own
+# event flushing (harmless tracebacks), so only its critical messages are shown. Its first
+# start migrates a new database, longer than Prefect's 20 s on a busy 2-core machine.
+PREFECT_ENVIRONMENT = {
     "PREFECT_LOGGING_LOGGERS_PREFECT_TASK_RUNS_LEVEL": "WARNING",
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     "PREFECT_LOGGING_LOGGERS_PREFECT_SERVER_LEVEL": "CRITICAL",
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": str(STARTUP_TIMEOUT_SECONDS),
 }
+QUIET_PREFECT = PREFECT_ENVIRONMENT  # the name tests/conftest.py imports
+
+
+def _prefect_state_dir(settings: Settings) -> Path:
+    """``out/prefect``: the local Prefect server's home and the temporary server's database."""
+    return Path(os.environ.get("PILOT_INTAKE_PREFECT_HOME", str(settings.cache_dir.parent / "prefect")))
 
 
 def _prepare_prefect(settings: Settings) -> None:
     # The extraction cache (Prefect task results keyed by content hash) lives beside the
     # archive unless the operator configured Prefect's storage.
     os.environ.setdefault("PREFECT_LOCAL_STORAGE_PATH", str(settings.cache_dir.resolve()))
-    for name, value in QUIET_PREFECT.items():
+    for name, value in PREFECT_ENVIRONMENT.items():
         os.environ.setdefault(name, value)
+
+
+def _import_intake(settings: Settings) -> Callable[..., RunSummary]:
+    """The intake flow; without ``PREFECT_API_URL`` Prefect's temporary API server is started
+    first (its database in out/prefect/) and boots while the flow's modules load."""
+    if os.environ.get("PREFECT_API_URL"):
+        from flows.process import intake
+
+        return intake
+    state = _prefect_state_dir(settings)
+    os.environ.update(temporary_server_environment(os.environ, state))
+    with temporary_server_starting(state):
+        from flows.process import intake
+    return intake
 
 
 def command_process(args: argparse.Namespace) -> int:
@@ -114,8 +146,7 @@ def command_process(args: argparse.Namespace) -> int:
     settings = _settings(args)
     _round(settings)  # fail on a bad round file before Prefect starts
     _prepare_prefect(settings)
-    from flows.process import intake
-
+    intake = _import_intake(settings)
     summary = intake(settings, uploads=folder, inbox=inbox)
     mail = f"新邮件 {summary.messages_new} 封，" if inbox else ""
     print(
@@ -156,9 +187,7 @@ def command_serve(args: argparse.Namespace) -> int:
     }
     if os.environ.get("PREFECT_API_URL"):
         return _serve(parameters, seconds)
-    from flows.local_server import local_prefect_server
-
-    home = Path(os.environ.get("PILOT_INTAKE_PREFECT_HOME", str(settings.cache_dir.parent / "prefect")))
+    home = _prefect_state_dir(settings)
     with local_prefect_server(home, home / "server.log") as api_url:
         os.environ["PREFECT_API_URL"] = api_url
         print(f"已启动本地Prefect服务器：{api_url}（日志：{home / 'server.log'}）", flush=True)
