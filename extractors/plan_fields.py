@@ -303,6 +303,9 @@ class PlanExtractor:
             if len(line.cells) >= 2 and sum(map(self._is_label, line.cells)) >= 2:
                 continue  # a header row: its values are in the rows below
             found = self._reader.read(line.text, index)
+            if parse_time_range(line.text) and find_dates(matching_text(line.text), self._default_year):
+                # A session entry's 考核人数 is that session's, not the plan's 报考人数.
+                found = [hit for hit in found if hit.field != "candidates"]
             below = lines[index + 1] if index + 1 < len(lines) else None
             if (
                 len(found) == 1
@@ -318,6 +321,7 @@ class PlanExtractor:
         return hits
 
     def _empty_labels(self, lines: list[PlanLine], hits: list[tuple[LabelHit, PlanLine]]) -> set[str]:
+        table_values = {id(line) for line, _text in header_value_pairs(lines, self._is_label)}
         """Fields whose label stands with nothing after it, nor below it: the school left them
         empty. A label heading a table column, or a sub-heading whose text follows on the next
         line, is not an empty field."""
@@ -325,6 +329,9 @@ class PlanExtractor:
         empty: set[str] = set()
         for hit, line in hits:
             if hit.value or (len(line.cells) >= 2 and sum(map(self._is_label, line.cells)) >= 2):
+                continue
+            if id(line) in table_values:
+                empty.add(hit.field)  # a blank cell under its column's label
                 continue
             if len(line.cells) == 2 and self._is_label(line.cells[0]) and not line.cells[1].strip():
                 empty.add(hit.field)  # a form row whose value cell is blank

@@ -191,6 +191,6 @@ def header_value_pairs(
         ):
             continue  # several rows of values: a list (sessions, teachers), not one record
         for label, value in zip(line.cells, values.cells, strict=True):
-            if is_label(label) and value.strip():
+            if is_label(label):  # an empty value cell stays: the field is there and empty
                 pairs.append((values, f"{label}：{value}"))
     return pairs
