@@ -195,3 +195,58 @@ def test_a_plan_whose_agreement_is_only_announced_has_none() -> None:
         ],
     )
     assert extractor.extract([text_page]).data.agreement.present is False
+
+
+def test_a_schedule_table_is_read_by_its_column_labels() -> None:
+    from extractors.plan.sessions import table_sessions
+
+    def row(*cells: str) -> PlanLine:
+        return PlanLine(1, "\t".join(cells), cells)
+
+    rows = [
+        row("序号", "考核日期", "考核时间", "考核地点", "考核人数"),
+        row("1", "2022-06-21", "9：00-11：00", "3号实训楼机房", "248"),
+        row("2", "2022-07-01", "13：30—15：30", "信息大楼机房", "12"),
+        row("合计", "", "", "", "260"),
+    ]
+    sessions = table_sessions(rows, 2022)
+    assert sessions is not None
+    assert [(str(s.date), s.start, s.end, s.count) for s in sessions] == [
+        ("2022-06-21", "09:00", "11:00", 248),  # never 3, the room's number
+        ("2022-07-01", "13:30", "15:30", 12),
+    ]
+    sideways = [
+        row("场次", "第1场", "第2场"),
+        row("考核日期", "二〇二二年六月十日", "2022年7月4日"),
+        row("考核时间", "上午08：30～10：30", "10:00-12:00"),
+        row("考核人数", "104", "196"),
+    ]
+    sideways_sessions = table_sessions(sideways, 2022)
+    assert sideways_sessions is not None
+    assert [s.count for s in sideways_sessions] == [104, 196]
+    assert table_sessions([PlanLine(1, "2022年10月30日 09:00～11:00，考核人数：40人。")], 2022) is None
+
+
+def test_sessions_in_one_sentence_and_session_counts_apart_from_candidates() -> None:
+    extractor = PlanExtractor(certificates=["老年照护"], default_year=2022)
+    blocks = [
+        line("2022年老年照护职业技能等级证书试点工作方案", 100, 400, 0),
+        line("一、基本信息", 90, 160, 20),
+        line("1.证书名称：老年照护", 90, 250, 40),
+        line("二、考核时间安排", 90, 190, 60),
+        line("1.考核时间段：2022年12月1日—2023年1月8日", 90, 400, 80),
+        line(
+            "2.具体考核场次：2022年12月23日08：30-10：30，考核27名；2023年01月05日15：00至17：00，考核3名。",
+            90,
+            500,
+            100,
+        ),
+        line("第三场：2022年12月28日9:00至11:00，考核人数：29人。", 90, 400, 120),
+    ]
+    page = PageFacts(
+        number=1, width=595, height=842, has_text_layer=True, kind="plan", lines=blocks, blocks=blocks
+    )
+    facts = extractor.extract([page])
+    assert [s.count for s in facts.data.sessions] == [27, 3, 29]
+    assert facts.data.candidates is None  # a session's 考核人数 is not the plan's 报考人数
+    assert facts.field_states["candidates"] == "unplaced"
