@@ -215,9 +215,11 @@ def _review_session(settings: Settings) -> Iterator[Session]:
 
 
 def command_report_to(settings: Settings, path: Path, *, authority: str | None) -> None:
+    from review.queries import check_authority
     from review.report_xlsx import write_exception_report
 
     with _review_session(settings) as session:
+        check_authority(authority, _round(settings), session)
         write_exception_report(session, _round(settings), path, authority=authority)
     print(f"问题清单已写入：{path}")
 
@@ -229,10 +231,12 @@ def command_report(args: argparse.Namespace) -> int:
 
 def command_export(args: argparse.Namespace) -> int:
     from review.export_json import write_export
+    from review.queries import check_authority
 
     settings = _settings(args)
     path = Path(args.json)
     with _review_session(settings) as session:
+        check_authority(args.authority, _round(settings), session)
         export = write_export(session, _round(settings), path, authority=args.authority)
     print(f"已导出 {len(export.documents)} 份文件、{len(export.schools)} 所学校：{path}")
     return EXIT_OK
@@ -286,6 +290,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
+    from review.display import DisplayFilter
+
+    # File names and subjects reach the log: shown safely, as in the report and the export.
+    for log_handler in logging.getLogger().handlers:
+        log_handler.addFilter(DisplayFilter())
     for chatty in ("httpx", "httpcore", "alembic"):
         logging.getLogger(chatty).setLevel(logging.WARNING)
     args = build_parser().parse_args(argv)

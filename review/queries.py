@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from extractors.errors import ConfigurationError
 from extractors.schools import profile_from_name
 from review.models import Document, FindingRow, MailMessage, ReceivedFile, School
 from schemas.round_config import RoundConfig
@@ -59,6 +60,27 @@ def in_authority(info: SchoolInfo | None, authority: str) -> bool:
         return info.review_authority == "province"
     city = wanted.removesuffix("教育局").removesuffix("市")
     return info.review_authority == "city" and (info.city or "").removesuffix("市") == city
+
+
+def check_authority(authority: str | None, config: RoundConfig, session: Session | None = None) -> None:
+    """A ``--authority`` that names no reviewing authority of the round (or of a school seen
+    off its list) is a usage error that lists the valid ones: an empty report for a typo would
+    look like a bureau with nothing to review."""
+    if authority is None:
+        return
+    wanted = authority.strip()
+    if wanted.lower() in PROVINCE_NAMES:
+        return
+    city = wanted.removesuffix("教育局").removesuffix("市")
+    cities = {s.city for s in config.schools if s.city}
+    if session is not None:
+        cities |= {
+            i.city for i in school_infos(session, config).values() if i.city and i.review_authority == "city"
+        }
+    if any((known or "").removesuffix("市") == city for known in cities):
+        return
+    valid = "、".join(["province（省教育厅）", *sorted(c for c in cities if c)])
+    raise ConfigurationError(f"审核单位“{authority}”不在本轮配置中，可选：{valid}")
 
 
 def known_authorities(config: RoundConfig) -> list[str]:
