@@ -45,6 +45,16 @@ UNSUPPORTED_TYPES: frozenset[FileType] = frozenset({"rar", "7z", "rtf"})
 UNSUPPORTED_SUFFIXES = (".doc", ".wps", ".et", ".rar", ".7z", ".rtf", ".ofd", ".pages", ".numbers", ".hwp")
 
 
+# First bytes of the record archived for an upload-folder entry that was not read. No PDF,
+# spreadsheet or e-mail starts with them.
+NOT_READ_MARK = b"%pilot-intake: entry not read%\n"
+
+
+def not_read_record(source: str, reason: str) -> bytes:
+    """What is archived for an entry that was not read: the mark, its path and why."""
+    return NOT_READ_MARK + f"{reason}（{source}）".encode()
+
+
 def file_name(source: str) -> str:
     return source.rsplit("/", 1)[-1]
 
@@ -137,6 +147,11 @@ def extract_received(
     plan_extractor: PlanExtractor,
 ) -> DocumentResult:
     """Read one received file as what it is."""
+    if content.startswith(NOT_READ_MARK):
+        # Archived in place of an entry of the upload folder that was not read (a link, a pipe,
+        # a file that vanished): its receipt is kept, with what the school must do.
+        reason = content[len(NOT_READ_MARK) :].decode("utf-8", "replace").strip()
+        return _failed(content, source, intended_kind(source, origin), "file.unreadable", reason)
     if origin == "message":
         return _message_document(content, source)
     intended = intended_kind(source, origin)

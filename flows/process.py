@@ -10,6 +10,7 @@ never stops the batch. The domain work lives in extractors/, checks/ and review/
 """
 
 import os
+import stat
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,7 @@ from extractors.mail import parse_message
 from extractors.plan_document import EXTRACTOR_VERSION, plan_extractor_for
 from extractors.plan_fields import PlanExtractor
 from extractors.received import EXTRACTOR_VERSION as RECEIVED_VERSION
-from extractors.received import Origin, extract_received, intended_kind, message_received_at
+from extractors.received import Origin, extract_received, intended_kind, message_received_at, not_read_record
 from extractors.schools import identify_school
 from flows.settings import Settings
 from review.archive import RawArchive
@@ -145,13 +146,62 @@ def extract_task(
         )
 
 
+class UploadEntry(BaseModel):
+    """One entry of the upload folder: a regular file to read, or why it is not read."""
+
+    path: Path
+    not_read: str | None = None
+
+
+def scan_upload_folder(folder: Path) -> list[UploadEntry]:
+    """Every entry below ``folder`` except hidden ones, in a stable order, without following a
+    link or opening anything: only regular files are read. A link (to a file, a folder or
+    nothing), a named pipe, a socket or a device is listed with the reason it is not read, so
+    that it is recorded and the school told, never followed out of the folder or waited on."""
+    entries: list[UploadEntry] = []
+
+    def walk(directory: Path) -> None:
+        try:
+            children = sorted(os.scandir(directory), key=lambda entry: entry.name)
+        except OSError as error:
+            entries.append(UploadEntry(path=directory, not_read=f"目录无法读取（{error.strerror}）"))
+            return
+        for child in children:
+            if child.name.startswith("."):
+                continue
+            path = Path(child.path)
+            try:
+                mode = child.stat(follow_symlinks=False).st_mode
+            except OSError as error:  # vanished between listing and looking
+                entries.append(UploadEntry(path=path, not_read=f"文件在读取前消失（{error.strerror}）"))
+                continue
+            if stat.S_ISLNK(mode):
+                entries.append(UploadEntry(path=path, not_read="上传目录中的符号链接，未读取其指向的内容"))
+            elif stat.S_ISDIR(mode):
+                walk(path)
+            elif stat.S_ISREG(mode):
+                entries.append(UploadEntry(path=path))
+            else:
+                entries.append(UploadEntry(path=path, not_read="不是普通文件（管道、套接字或设备），未读取"))
+
+    walk(folder)
+    return entries
+
+
 def list_upload_files(folder: Path) -> list[Path]:
-    """Every regular file below ``folder`` except hidden ones, in a stable order."""
-    files: list[Path] = []
-    for root, dirs, names in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        files.extend(Path(root) / name for name in sorted(names) if not name.startswith("."))
-    return files
+    """The regular files below ``folder`` (see ``scan_upload_folder``), in a stable order."""
+    return [entry.path for entry in scan_upload_folder(folder) if entry.not_read is None]
+
+
+def _read_regular(path: Path) -> bytes:
+    """The bytes of a file listed as regular, opened without following a link and without
+    blocking (a FIFO put in its place since the listing would wait forever)."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    descriptor = os.open(path, flags)
+    with os.fdopen(descriptor, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise OSError(0, "不是普通文件")
+        return handle.read()
 
 
 @cache
@@ -273,14 +323,24 @@ def _ingest_uploads(
 ) -> None:
     logger = get_run_logger()
     archive = RawArchive(settings.archive_dir)
-    files = list_upload_files(root)
+    files = scan_upload_folder(root)
     logger.info("开始处理上传目录 %s：共 %d 个文件", root, len(files))
     summary.files_received += len(files)
     with sessions() as session:
         run = session.merge(run)
-        for path in tqdm(files, desc="归档", unit="个", disable=None):
-            archived = archive.store(path.read_bytes())
-            source = path.relative_to(root).as_posix()
+        for entry in tqdm(files, desc="归档", unit="个", disable=None):
+            source = entry.path.relative_to(root).as_posix()
+            reason = entry.not_read
+            content = b""
+            if reason is None:
+                try:
+                    content = _read_regular(entry.path)
+                except OSError as error:  # gone or locked since the listing: the run goes on
+                    reason = f"文件无法读取（{error.strerror or type(error).__name__}）"
+            if reason is not None:
+                logger.warning("%s：%s", source, reason)
+                content = not_read_record(source, reason)
+            archived = archive.store(content)
             record_received_file(session, run=run, archived=archived, source=source, received_at=utcnow())
             session.commit()
             stored_codes = stored_error_codes(session, archived.sha256)
