@@ -84,7 +84,8 @@ def temporary_server_starting(state_dir: Path) -> Iterator[None]:
     """Start Prefect's temporary API server; leaving the block waits until it answers.
 
     The server boots while the block runs (import the flow there). Nothing starts when Prefect
-    is configured with an API URL (environment or profile). Enter it after
+    is configured with an API URL (environment or profile) or forbids a temporary server
+    (``PREFECT_SERVER_EPHEMERAL_ENABLED=false``). Enter it after
     :func:`temporary_server_environment` is in ``os.environ``: Prefect reads its settings once,
     when it is first imported. The flow's client then finds this server running and uses it;
     it stops when the process exits.
@@ -93,8 +94,8 @@ def temporary_server_starting(state_dir: Path) -> Iterator[None]:
     from prefect.settings import get_current_settings
 
     current = get_current_settings()
-    if current.api.url:
-        yield
+    if current.api.url or not current.server.ephemeral.enabled:
+        yield  # a configured server, or none allowed: Prefect says so when the flow starts
         return
     timeout = current.server.ephemeral.startup_timeout_seconds
     server = SubprocessASGIServer()
