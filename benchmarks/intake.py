@@ -146,6 +146,8 @@ def run_intake(folder: Path, db_url: str, work: Path, round_file: Path | None = 
         db_url=db_url, archive_dir=work / "archive", cache_dir=work / "cache", round_file=round_file
     )
     os.environ.setdefault("PREFECT_LOCAL_STORAGE_PATH", str(settings.cache_dir.resolve()))
+    # As the command line does: a first start on a busy machine migrates Prefect's database.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
     from flows.process import intake
 
     intake(settings, uploads=str(folder / "uploads"), inbox=str(folder / "inbox"))
