@@ -249,9 +249,10 @@ class PlanExtractor:
         first = plans[0] if plans else []
         data = PlanData()
         evidence: dict[str, Evidence] = {}
-        hits = self._label_hits(first)
+        pairs = self._table_pairs(first)
+        hits = self._label_hits(first, pairs)
         self._read_simple_fields(data, hits, evidence)
-        empty_labels = self._empty_labels(first, hits)
+        empty_labels = self._empty_labels(first, hits, pairs)
         self._read_parts(data, first, evidence, empty_labels)
         self._read_title(data, first, evidence)
         default_year = data.exam_period.start.year if data.exam_period.start else self._default_year
@@ -287,21 +288,42 @@ class PlanExtractor:
         hits = self._reader.read(cell)
         return len(hits) >= 1 and not any(hit.value for hit in hits)
 
-    def _label_hits(self, lines: list[PlanLine]) -> list[tuple[LabelHit, PlanLine]]:
+    def _is_header_row(self, line: PlanLine) -> bool:
+        """A table row of labels only, whose values stand in the row below."""
+        return len(line.cells) >= 2 and sum(map(self._is_label, line.cells)) >= 2
+
+    def _opens_field(self, line: PlanLine) -> bool:
+        """A line that starts something of its own (a heading, a label), so it is never the
+        value of the label above it."""
+        return (
+            heading_of(line, 0) is not None
+            or bool(re.search(r"[:：]\s*$", line.text))
+            or bool(self._reader.read(line.text))
+        )
+
+    def _table_pairs(self, lines: list[PlanLine]) -> dict[int, list[str]]:
+        """``label：value`` texts made from header-over-values tables, by the value row's id."""
+        pairs: dict[int, list[str]] = {}
+        for line, text in header_value_pairs(lines, self._is_label):
+            pairs.setdefault(id(line), []).append(text)
+        return pairs
+
+    def _label_hits(
+        self, lines: list[PlanLine], pairs: dict[int, list[str]] | None = None
+    ) -> list[tuple[LabelHit, PlanLine]]:
         """Labelled values in reading order: from ``label：value`` lines; from tables whose
         header row of labels stands over a row of values (the header row holds no value);
         and from a label alone on its line with its value on the next (a sub-heading over
         its text, a one-column table of label and value rows)."""
-        pairs: dict[int, list[str]] = {}
-        for line, text in header_value_pairs(lines, self._is_label):
-            pairs.setdefault(id(line), []).append(text)
+        if pairs is None:
+            pairs = self._table_pairs(lines)
         hits: list[tuple[LabelHit, PlanLine]] = []
         for index, line in enumerate(lines):
             if id(line) in pairs:
                 hits += [(hit, line) for text in pairs[id(line)] for hit in self._reader.read(text, index)]
                 continue
-            if len(line.cells) >= 2 and sum(map(self._is_label, line.cells)) >= 2:
-                continue  # a header row: its values are in the rows below
+            if self._is_header_row(line):
+                continue  # its values are in the rows below
             found = self._reader.read(line.text, index)
             if parse_time_range(line.text) and find_dates(matching_text(line.text), self._default_year):
                 # A session entry's 考核人数 is that session's, not the plan's 报考人数.
@@ -312,25 +334,24 @@ class PlanExtractor:
                 and not found[0].value
                 and below is not None
                 and len(below.cells) < 2
-                and heading_of(below, 0) is None
-                and not re.search(r"[:：]\s*$", below.text)  # a label line of its own
-                and not self._reader.read(below.text)
+                and not self._opens_field(below)
             ):
                 found = [replace(found[0], value=below.text.strip())]
             hits += [(hit, line) for hit in found]
         return hits
 
-    def _empty_labels(self, lines: list[PlanLine], hits: list[tuple[LabelHit, PlanLine]]) -> set[str]:
-        table_values = {id(line) for line, _text in header_value_pairs(lines, self._is_label)}
+    def _empty_labels(
+        self, lines: list[PlanLine], hits: list[tuple[LabelHit, PlanLine]], pairs: dict[int, list[str]]
+    ) -> set[str]:
         """Fields whose label stands with nothing after it, nor below it: the school left them
         empty. A label heading a table column, or a sub-heading whose text follows on the next
         line, is not an empty field."""
         position = {id(line): index for index, line in enumerate(lines)}
         empty: set[str] = set()
         for hit, line in hits:
-            if hit.value or (len(line.cells) >= 2 and sum(map(self._is_label, line.cells)) >= 2):
+            if hit.value or self._is_header_row(line):
                 continue
-            if id(line) in table_values:
+            if id(line) in pairs:
                 empty.add(hit.field)  # a blank cell under its column's label
                 continue
             if len(line.cells) == 2 and self._is_label(line.cells[0]) and not line.cells[1].strip():
@@ -338,12 +359,7 @@ class PlanExtractor:
                 continue
             index = position.get(id(line))
             following = lines[index + 1] if index is not None and index + 1 < len(lines) else None
-            if (
-                following is None
-                or heading_of(following, 0) is not None
-                or re.search(r"[:：]\s*$", following.text)
-                or self._reader.read(following.text)
-            ):
+            if following is None or self._opens_field(following):
                 empty.add(hit.field)
         return empty
 
