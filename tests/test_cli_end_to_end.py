@@ -5,12 +5,11 @@ was fixed."""
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import openpyxl
 import pytest
+from cli_runner import run_cli
 
 from fixtures.generate import build_document
 from schemas.export import ExportFile
@@ -20,18 +19,6 @@ CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "pdf
 SEED = 31
 # index -> variant; index 2's defect gets corrected in the third run.
 DOCUMENTS = {1: "clean", 2: "fee_negated", 3: "level_invalid", 4: "agreement_missing"}
-
-
-def run_cli(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "flows.cli", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=cwd,
-        timeout=900,
-        check=False,
-    )
 
 
 @pytest.fixture(scope="module")

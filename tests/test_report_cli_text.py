@@ -13,12 +13,11 @@ import json
 import os
 import re
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_runner import run_cli
 from openpyxl import load_workbook
 from PIL import Image
 
@@ -39,18 +38,6 @@ MESSAGE_COLUMNS = {"问题说明", "证据", "说明", "已更正的问题", "�
 def internal_words(text: str) -> list[str]:
     cleaned = FILE_NAME.sub("", EMAIL.sub("", text))
     return RULE_ID.findall(cleaned) + FIELD_PATH.findall(cleaned)
-
-
-def run_cli(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "flows.cli", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=cwd,
-        timeout=900,
-        check=False,
-    )
 
 
 def scan_pdf() -> bytes:
