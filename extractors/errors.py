@@ -64,3 +64,10 @@ class ConfigurationError(PilotIntakeError):
     """The round configuration or the command line is wrong."""
 
     remedy = "请检查轮次配置文件和命令行参数。"
+
+
+class OcrError(ExternalToolError):
+    """The OCR engine failed on a page (missing binary or language data, crash, time-out).
+    The page is then listed for a person to read; the rest of the file goes on."""
+
+    remedy = "OCR识别失败：请检查服务器上的tesseract及中文语言包（运行 make setup），或转人工审核该页。"

@@ -1,0 +1,124 @@
+"""Page images: PDF pages rendered with pypdfium2, and JPG/PNG attachments, as RGB arrays.
+
+A scan is rendered at the resolution it was scanned at (the page's largest image, in pixels
+per inch of the page), so that OCR sees the scanner's pixels and nothing is invented or lost;
+pages with no image are rendered at ``DEFAULT_DPI``. The resolution is clamped so a page of
+absurd size cannot take the machine's memory (``MAX_PIXELS``).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_raw
+from PIL import Image
+
+from extractors.errors import UnreadableFileError
+
+DEFAULT_DPI = 200.0
+MIN_DPI = 100.0
+MAX_DPI = 400.0
+MAX_PIXELS = 40_000_000  # an A4 page at 600 dpi is 35 Mpx
+
+
+@dataclass(frozen=True)
+class PageImage:
+    """One page as RGB pixels. ``dpi`` maps pixels to PDF points (72 per inch) so that OCR
+    boxes land in the same coordinates as the text layer's."""
+
+    number: int  # 1-based page number in the file
+    pixels: np.ndarray  # (H, W, 3) uint8, RGB
+    dpi: float
+
+    @property
+    def points_per_pixel(self) -> float:
+        return 72.0 / self.dpi
+
+
+def scan_dpi(page: pdfium.PdfPage) -> float | None:
+    """The resolution of the page's largest image across the page, or None without one."""
+    width_pt, _ = page.get_size()
+    best: tuple[float, float] | None = None  # (area share, dpi)
+    for image in page.get_objects(filter=[pdfium_raw.FPDF_PAGEOBJ_IMAGE], max_depth=2):
+        try:
+            px_width, px_height = image.get_px_size()
+            left, bottom, right, top = image.get_bounds()
+        except Exception:  # a broken image object: judge the page by the others
+            continue
+        if right - left <= 1 or top - bottom <= 1 or px_width <= 0:
+            continue
+        share = (right - left) * (top - bottom)
+        # Rotated placements swap the axes; the larger ratio is the scanner's resolution.
+        dpi = max(px_width / ((right - left) / 72.0), px_height / ((top - bottom) / 72.0))
+        if best is None or share > best[0]:
+            best = (share, dpi)
+    del width_pt
+    return None if best is None else best[1]
+
+
+def _clamped_dpi(dpi: float, width_pt: float, height_pt: float) -> float:
+    dpi = min(max(dpi, MIN_DPI), MAX_DPI)
+    pixels = (width_pt / 72.0 * dpi) * (height_pt / 72.0 * dpi)
+    if pixels > MAX_PIXELS:
+        dpi *= (MAX_PIXELS / pixels) ** 0.5
+    return dpi
+
+
+def render_page(page: pdfium.PdfPage, number: int, dpi: float | None = None) -> PageImage:
+    """Render one page at ``dpi`` (default: the page's scan resolution)."""
+    width_pt, height_pt = page.get_size()
+    chosen = _clamped_dpi(dpi or scan_dpi(page) or DEFAULT_DPI, width_pt, height_pt)
+    bitmap = page.render(scale=chosen / 72.0, rev_byteorder=True)
+    pixels = np.ascontiguousarray(bitmap.to_numpy()[:, :, :3])
+    return PageImage(number=number, pixels=pixels, dpi=chosen)
+
+
+def render_pdf(content: bytes, numbers: list[int] | None = None, dpi: float | None = None) -> Iterator[PageImage]:
+    """Render the pages ``numbers`` (1-based; all pages when None), one at a time."""
+    try:
+        document = pdfium.PdfDocument(content)
+    except pdfium.PdfiumError as error:
+        raise UnreadableFileError(f"PDF无法渲染为图像（{error}）") from None
+    try:
+        wanted = numbers if numbers is not None else list(range(1, len(document) + 1))
+        for number in wanted:
+            page = document[number - 1]
+            try:
+                yield render_page(page, number, dpi)
+            finally:
+                page.close()
+    finally:
+        document.close()
+
+
+def load_picture(content: bytes, assumed_dpi: float = DEFAULT_DPI) -> list[PageImage]:
+    """A JPG/PNG/TIFF attachment as page images (one per frame). A picture carries no page
+    size, so its dpi is what the file says, else ``assumed_dpi``."""
+    try:
+        picture = Image.open(io.BytesIO(content))
+        picture.load()
+    except Exception as error:  # Pillow raises many types on damaged images
+        raise UnreadableFileError(f"图片无法打开（{type(error).__name__}）") from None
+    pages: list[PageImage] = []
+    frame = 0
+    while True:
+        if picture.width * picture.height > MAX_PIXELS:
+            scale = (MAX_PIXELS / (picture.width * picture.height)) ** 0.5
+            frame_image = picture.convert("RGB").resize(
+                (max(1, int(picture.width * scale)), max(1, int(picture.height * scale)))
+            )
+        else:
+            frame_image = picture.convert("RGB")
+        dpi_info = picture.info.get("dpi")
+        dpi = float(dpi_info[0]) if dpi_info and float(dpi_info[0]) >= MIN_DPI else assumed_dpi
+        pages.append(PageImage(number=frame + 1, pixels=np.asarray(frame_image, dtype=np.uint8), dpi=dpi))
+        frame += 1
+        try:
+            picture.seek(frame)
+        except EOFError:
+            break
+    return pages
