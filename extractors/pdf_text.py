@@ -22,12 +22,17 @@ from pypdf.errors import FileNotDecryptedError, PdfReadError
 from extractors.errors import (
     EmptyFileError,
     EncryptedFileError,
+    InputFileError,
+    OcrError,
     UnreadableFileError,
     UnsupportedFormatError,
 )
 from extractors.filetype import TYPE_NAMES, sniff
 from extractors.layout import GridRow, table_rows, text_right_edge, with_table_rows
 from extractors.normalize import clean_line
+from extractors.text_quality import looks_like_latin1_mojibake, poor_hidden_layer, redecoded_as_gbk
+from extractors.vision.ocr_page import OcrOptions, OcrPage
+from extractors.vision.scanned import ocr_pdf_pages
 from schemas.document import ProcessingError
 from schemas.facts import Box, Cell, Line, PageFacts, Word
 
@@ -47,9 +52,14 @@ class PdfText:
     repaired: bool = False
 
 
-def read_pdf_text(content: bytes) -> PdfText:
-    """Read every page's words and lines. Raises an ``InputFileError`` subclass when the
-    file as a whole cannot be read; a single bad page becomes a ``ProcessingError``."""
+DEFAULT_OCR = OcrOptions()
+
+
+def read_pdf_text(content: bytes, ocr: OcrOptions | None = DEFAULT_OCR) -> PdfText:
+    """Read every page's words and lines: from the text layer, and by OCR (``ocr``; None
+    leaves scanned pages unread) where a page has none that can be used. Raises an
+    ``InputFileError`` subclass when the file as a whole cannot be read; a single bad page
+    becomes a ``ProcessingError``."""
     kind = sniff(content)
     if kind == "empty":
         raise EmptyFileError("文件为0字节")
@@ -71,6 +81,7 @@ def read_pdf_text(content: bytes) -> PdfText:
             )
         )
     repaired = False
+    parsed = content  # the bytes pdfplumber could parse: the original, or pypdf's rewrite
     try:
         pages = _read_with_pdfplumber(content)
     except EncryptedFileError:
@@ -79,7 +90,8 @@ def read_pdf_text(content: bytes) -> PdfText:
         if reader is None:
             raise UnreadableFileError(f"PDF结构损坏，无法解析（{type(first_error).__name__}）") from None
         try:
-            pages = _read_with_pdfplumber(_rewrite_with_pypdf(reader))
+            parsed = _rewrite_with_pypdf(reader)
+            pages = _read_with_pdfplumber(parsed)
         except Exception as second_error:
             raise UnreadableFileError(
                 f"PDF结构损坏，修复后仍无法解析（{type(second_error).__name__}）"
@@ -94,6 +106,8 @@ def read_pdf_text(content: bytes) -> PdfText:
         )
     if not pages:
         raise EmptyFileError("PDF中没有任何页面")
+    if ocr is not None:
+        pages = _with_ocr(parsed, pages, ocr)
     for page in pages:
         if page.error is not None:
             errors.append(page.error)
@@ -106,6 +120,59 @@ def read_pdf_text(content: bytes) -> PdfText:
         for page in pages
     ]
     return PdfText(pages=facts, errors=errors, repaired=repaired)
+
+
+def _with_ocr(content: bytes, pages: list[_PageRead], options: OcrOptions) -> list[_PageRead]:
+    """Pages without a usable text layer replaced by what OCR reads on their image."""
+    wanted = [page.facts.number for page in pages if not page.facts.has_text_layer]
+    if not wanted:
+        return pages
+    try:
+        results = ocr_pdf_pages(content, wanted, options)
+    except InputFileError as error:  # pdfium cannot render what pdfplumber parsed
+        results = {number: OcrError(str(error.args[0])) for number in wanted}
+    replaced: list[_PageRead] = []
+    for page in pages:
+        result = results.get(page.facts.number)
+        if result is None:
+            replaced.append(page)
+        elif isinstance(result, OcrError):
+            replaced.append(_page_not_read(page, result))
+        else:
+            replaced.append(_page_from_ocr(page.facts, result))
+    return replaced
+
+
+def _page_not_read(page: _PageRead, error: OcrError) -> _PageRead:
+    number = page.facts.number
+    return _PageRead(
+        page.facts,
+        ProcessingError(
+            component="ocr",
+            code="ocr.failed",
+            page=number,
+            message=f"第{number}页OCR识别失败（{error.args[0]}），请人工审核该页",
+        ),
+    )
+
+
+def _page_from_ocr(text_facts: PageFacts, ocr_page: OcrPage) -> _PageRead:
+    words = ocr_page.words
+    lines = group_lines(words)
+    rows, free_words = table_rows(words, ocr_page.grid, group_lines) if ocr_page.grid else ([], words)
+    facts = text_facts.model_copy(
+        update={
+            "width": ocr_page.width,
+            "height": ocr_page.height,
+            "words": words,
+            "lines": lines,
+            "text_source": "blank" if ocr_page.blank else "ocr",
+            "ocr_confidence": ocr_page.mean_confidence,
+            "skew_degrees": ocr_page.skew_degrees,
+            "turned_degrees": ocr_page.turned_degrees,
+        }
+    )
+    return _PageRead(facts, None, rows=rows, free_lines=group_lines(free_words) if rows else lines)
 
 
 def _open_pypdf(content: bytes) -> pypdf.PdfReader | None:
@@ -177,13 +244,20 @@ def _read_page(page: Any, number: int) -> _PageRead:
         for w in raw_words
         if w["text"].strip()
     ]
+    covered = _covered_by_image(page)
+    error: ProcessingError | None = None
+    if looks_like_latin1_mojibake(words):
+        redecoded = redecoded_as_gbk(words)
+        if redecoded is not None:
+            words = redecoded
     lines = group_lines(words)
     rows, free_words = table_rows(words, _ruled_grid(page), group_lines)
     text = "".join(line.text for line in lines)
     readable = _UNDECODED.sub("", text)
-    has_text_layer = len(readable.strip()) >= MIN_TEXT_CHARS
-    error: ProcessingError | None = None
-    if words and len(readable) < len(text) / 2:
+    # Little text on a page that is no picture is a title page or a short note: text. On a
+    # page-sized image it is a scanner's stamp or a stray OCR word: the picture is read.
+    has_text_layer = len(readable.strip()) >= (MIN_TEXT_CHARS if covered else 1)
+    if words and (len(readable) < len(text) / 2 or looks_like_latin1_mojibake(words)):
         error = ProcessingError(
             component="pdf_text",
             code="page.text_undecodable",
@@ -191,16 +265,34 @@ def _read_page(page: Any, number: int) -> _PageRead:
             message=f"第{number}页文字层编码无法识别，需要OCR",
         )
         has_text_layer = False
+    elif has_text_layer and poor_hidden_layer(words, covered):
+        has_text_layer = False  # the page image is read instead of a scanner's poor OCR layer
     facts = PageFacts(
         number=number,
         width=width,
         height=height,
         rotation=rotation,
         has_text_layer=has_text_layer,
+        text_source="text_layer" if has_text_layer else "unread",
         words=words,
         lines=lines,
     )
     return _PageRead(facts, error, rows=rows, free_lines=group_lines(free_words) if rows else lines)
+
+
+def _covered_by_image(page: Any) -> bool:
+    """An image covers most of the page: a scan, a photo, a scanner app's page."""
+    try:
+        images = page.images
+    except Exception:  # a broken resource dictionary: judge by the text alone
+        return False
+    area = float(page.width) * float(page.height)
+    for image in images:
+        width = min(float(image["x1"]), float(page.width)) - max(float(image["x0"]), 0.0)
+        height = min(float(image["bottom"]), float(page.height)) - max(float(image["top"]), 0.0)
+        if width > 0 and height > 0 and width * height >= 0.6 * area:
+            return True
+    return False
 
 
 def _ruled_grid(page: Any) -> list[GridRow]:

@@ -73,7 +73,7 @@ def extract_plan_document(
     pages = classify_pages(text.pages)
     errors = list(text.errors)
     result = DocumentResult(source=source, sha256=sha256, page_count=len(pages), pages=pages, errors=errors)
-    if not any(page.has_text_layer for page in pages):
+    if not any(page.readable for page in pages):
         # Scans are read by OCR; until that has run nothing here can be checked by rule.
         result.kind = expected_kind
         result.errors = [
@@ -94,7 +94,7 @@ def extract_plan_document(
     result.plan = extractor.extract(pages)
     errors.extend(_review_notes(result.plan))
     for page in pages:
-        if not page.has_text_layer:
+        if not page.readable:
             errors.append(
                 ProcessingError(
                     component="ocr",

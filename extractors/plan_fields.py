@@ -278,7 +278,7 @@ class PlanExtractor:
             fee_statements=statements,
             plan_pages=sorted({line.page for line in lines}),
             field_states=field_states(data, first, empty_labels),
-            unread_pages=[page.number for page in pages if not page.has_text_layer],
+            unread_pages=[page.number for page in pages if not page.readable],
         )
 
     # -- labelled fields -------------------------------------------------------------

@@ -7,13 +7,16 @@ are PDF points from the top-left corner of the page, as pdfplumber gives them.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from schemas.common import StrictModel
 
 PageKind = Literal["plan", "agreement", "other"]
+# Where a page's words came from: its text layer, OCR of its image, nothing (a blank page),
+# or not read at all (a scan whose OCR failed or was not run).
+TextSource = Literal["text_layer", "ocr", "blank", "unread"]
 
 
 class Box(StrictModel):
@@ -73,6 +76,12 @@ class PageFacts(StrictModel):
     height: float
     rotation: int = 0
     has_text_layer: bool = False
+    text_source: TextSource = "unread"
+    # OCR only: the mean confidence of the page's words (0-100), the skew straightened and
+    # the clockwise quarter turn applied to make the page upright.
+    ocr_confidence: float | None = None
+    skew_degrees: float = 0.0
+    turned_degrees: int = 0
     kind: PageKind = "other"
     words: list[Word] = Field(default_factory=list)
     lines: list[Line] = Field(default_factory=list)
@@ -81,6 +90,19 @@ class PageFacts(StrictModel):
     blocks: list[Line] = Field(default_factory=list)
     seals: list[SealFact] = Field(default_factory=list)
     signatures: list[SignatureFact] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _text_layer_is_a_source(cls, values: Any) -> Any:
+        # Facts built before text_source existed (stored results, tests) say it by the flag.
+        if isinstance(values, dict) and "text_source" not in values and values.get("has_text_layer"):
+            return {**values, "text_source": "text_layer"}
+        return values
+
+    @property
+    def readable(self) -> bool:
+        """Its words are known (text layer or OCR), or it is known to hold none (blank)."""
+        return self.text_source != "unread"
 
     @property
     def text(self) -> str:

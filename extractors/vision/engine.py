@@ -28,9 +28,16 @@ class OcrWord:
 class OcrEngine(Protocol):
     """An OCR engine: ``name`` goes into cache keys and benchmark tables."""
 
-    name: str
+    @property
+    def name(self) -> str: ...
 
     def read(self, image: np.ndarray) -> list[OcrWord]:
         """Words of a grayscale (H, W) uint8 image. Raises ``extractors.errors.OcrError``
         when the engine itself fails (missing binary or language, crash, time-out)."""
         ...
+
+
+class LineRereader(Protocol):
+    """An engine that can read a single line again more carefully (optional)."""
+
+    def read_line(self, image: np.ndarray) -> list[OcrWord]: ...

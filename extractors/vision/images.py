@@ -60,24 +60,28 @@ def scan_dpi(page: pdfium.PdfPage) -> float | None:
     return None if best is None else best[1]
 
 
-def _clamped_dpi(dpi: float, width_pt: float, height_pt: float) -> float:
-    dpi = min(max(dpi, MIN_DPI), MAX_DPI)
+def _clamped_dpi(dpi: float, width_pt: float, height_pt: float, max_dpi: float = MAX_DPI) -> float:
+    dpi = min(max(dpi, MIN_DPI), max_dpi)
     pixels = (width_pt / 72.0 * dpi) * (height_pt / 72.0 * dpi)
     if pixels > MAX_PIXELS:
         dpi *= (MAX_PIXELS / pixels) ** 0.5
     return dpi
 
 
-def render_page(page: pdfium.PdfPage, number: int, dpi: float | None = None) -> PageImage:
-    """Render one page at ``dpi`` (default: the page's scan resolution)."""
+def render_page(
+    page: pdfium.PdfPage, number: int, dpi: float | None = None, max_dpi: float = MAX_DPI
+) -> PageImage:
+    """Render one page at ``dpi`` (default: the page's scan resolution, at most ``max_dpi``)."""
     width_pt, height_pt = page.get_size()
-    chosen = _clamped_dpi(dpi or scan_dpi(page) or DEFAULT_DPI, width_pt, height_pt)
+    chosen = _clamped_dpi(dpi or scan_dpi(page) or DEFAULT_DPI, width_pt, height_pt, max_dpi)
     bitmap = page.render(scale=chosen / 72.0, rev_byteorder=True)
     pixels = np.ascontiguousarray(bitmap.to_numpy()[:, :, :3])
     return PageImage(number=number, pixels=pixels, dpi=chosen)
 
 
-def render_pdf(content: bytes, numbers: list[int] | None = None, dpi: float | None = None) -> Iterator[PageImage]:
+def render_pdf(
+    content: bytes, numbers: list[int] | None = None, dpi: float | None = None, max_dpi: float = MAX_DPI
+) -> Iterator[PageImage]:
     """Render the pages ``numbers`` (1-based; all pages when None), one at a time."""
     try:
         document = pdfium.PdfDocument(content)
@@ -88,7 +92,7 @@ def render_pdf(content: bytes, numbers: list[int] | None = None, dpi: float | No
         for number in wanted:
             page = document[number - 1]
             try:
-                yield render_page(page, number, dpi)
+                yield render_page(page, number, dpi, max_dpi)
             finally:
                 page.close()
     finally:

@@ -1,0 +1,266 @@
+"""One page image -> OCR facts in PDF points: words with boxes and confidence, table grid.
+
+The page is prepared (``prepare``), skipped when blank, read by the engine, and turned a
+quarter at a time when the reading says it lies sideways or upside down. Results are cached
+on disk by the hash of the rendered pixels and the engine's settings, so that a rerun or a
+resubmitted file re-reads no page it has seen.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import statistics
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict
+
+from extractors.errors import OcrError
+from extractors.layout import GridRow
+from extractors.vision.engine import OcrEngine, OcrWord
+from extractors.vision.grid import grid_rows
+from extractors.vision.images import PageImage
+from extractors.vision.prepare import is_blank, prepare, quarter_turn
+from extractors.vision.tesseract import TesseractEngine
+from schemas.facts import Box, Word
+
+# Bump when preparation or reading changes, so cached pages are read again.
+_PIPELINE_VERSION = "1"
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+# Below this mean confidence, or with this little Chinese on an inked page, the page may lie
+# sideways or upside down: ask the engine's orientation detector.
+_DOUBTFUL_CONFIDENCE = 60.0
+_MIN_CJK_SHARE = 0.3
+
+
+class OcrOptions(BaseModel):
+    """How scanned pages are read; part of the run's settings."""
+
+    model_config = ConfigDict(frozen=True)
+
+    engine: Literal["tesseract", "rapid"] = "tesseract"
+    language: str = "chi_sim+eng"
+    max_dpi: float = 200.0
+    workers: int = 2
+    cache_dir: Path | None = None
+    # A word read with less confidence is not trusted for a rule (file.ocr_low_confidence).
+    low_confidence: float = 50.0
+
+
+def engine_for(options: OcrOptions) -> OcrEngine:
+    if options.engine == "rapid":
+        from extractors.vision.rapid import RapidOcrEngine  # optional extra: imported only when chosen
+
+        return RapidOcrEngine()
+    return TesseractEngine(language=options.language)
+
+
+@dataclass
+class OcrPage:
+    """What OCR found on one page. Boxes are PDF points of the upright page."""
+
+    number: int
+    width: float
+    height: float
+    words: list[Word] = field(default_factory=list)
+    grid: list[GridRow] = field(default_factory=list)
+    blank: bool = False
+    skew_degrees: float = 0.0
+    turned_degrees: int = 0  # clockwise quarter turns applied to make the page upright
+    flattened: bool = False
+    mean_confidence: float | None = None
+    engine: str = ""
+
+
+def _cjk_share(words: list[OcrWord]) -> float:
+    text = "".join(word.text for word in words)
+    return len(_CJK.findall(text)) / max(len(text), 1)
+
+
+def _mean_confidence(words: list[OcrWord]) -> float:
+    if not words:
+        return 0.0
+    weights = [max(len(word.text), 1) for word in words]
+    return float(sum(word.confidence * w for word, w in zip(words, weights, strict=True)) / sum(weights))
+
+
+def _doubtful(words: list[OcrWord]) -> bool:
+    return (
+        len(words) < 5 or _mean_confidence(words) < _DOUBTFUL_CONFIDENCE or _cjk_share(words) < _MIN_CJK_SHARE
+    )
+
+
+_LATIN = re.compile(r"[A-Za-z£€¥]")
+_TRUSTED = 85.0
+
+
+def _pixel_lines(words: list[OcrWord]) -> list[list[OcrWord]]:
+    """Words grouped into visual lines by vertical overlap, top to bottom."""
+    lines: list[list[OcrWord]] = []
+    for word in sorted(words, key=lambda w: (w.top, w.x0)):
+        height = max(word.bottom - word.top, 1.0)
+        for line in reversed(lines[-3:]):
+            top = min(w.top for w in line)
+            bottom = max(w.bottom for w in line)
+            if min(bottom, word.bottom) - max(top, word.top) >= 0.5 * min(height, bottom - top):
+                line.append(word)
+                break
+        else:
+            lines.append([word])
+    return lines
+
+
+def _line_doubtful(line: list[OcrWord]) -> bool:
+    """A line the page pass may have read in the wrong script: Latin letters among Chinese,
+    or words it was unsure of."""
+    latin = any(_LATIN.search(word.text) for word in line)
+    unsure = any(word.confidence < _TRUSTED for word in line)
+    return latin or (unsure and _mean_confidence(line) < _TRUSTED)
+
+
+def _reread_lines(image: np.ndarray, words: list[OcrWord], engine: OcrEngine) -> list[OcrWord]:
+    """Doubtful lines read again one at a time; the new reading replaces the old where the
+    engine is surer of it."""
+    reread = getattr(engine, "read_line", None)
+    if reread is None:
+        return words
+    height, width = image.shape[:2]
+    result: list[OcrWord] = []
+    for line in _pixel_lines(words):
+        if not _line_doubtful(line):
+            result.extend(line)
+            continue
+        pad = 0.4 * statistics.median(w.bottom - w.top for w in line)
+        x0 = int(max(min(w.x0 for w in line) - pad, 0))
+        top = int(max(min(w.top for w in line) - pad, 0))
+        x1 = int(min(max(w.x1 for w in line) + pad, width))
+        bottom = int(min(max(w.bottom for w in line) + pad, height))
+        again = [
+            OcrWord(w.text, w.x0 + x0, w.top + top, w.x1 + x0, w.bottom + top, w.confidence)
+            for w in reread(image[top:bottom, x0:x1])
+        ]
+        old_latin = sum(len(_LATIN.findall(w.text)) for w in line)
+        new_latin = sum(len(_LATIN.findall(w.text)) for w in again)
+        better = again and (
+            _mean_confidence(again) > _mean_confidence(line) + 2
+            or (new_latin < old_latin and _mean_confidence(again) >= _mean_confidence(line) - 5)
+        )
+        result.extend(again if better else line)
+    return result
+
+
+def read_page_image(image: PageImage, engine: OcrEngine, page_width: float, page_height: float) -> OcrPage:
+    """OCR one page; ``page_width``/``page_height`` are the page's size in points as it lies
+    in the file (for a picture, its size at its dpi)."""
+    rgb = image.pixels
+    prepared = prepare(rgb)
+    if is_blank(prepared.gray):
+        return OcrPage(image.number, page_width, page_height, blank=True, engine=engine.name)
+    words = _reread_lines(prepared.lines_removed, engine.read(prepared.lines_removed), engine)
+    turned = 0
+    if _doubtful(words) and isinstance(engine, TesseractEngine):
+        rotate_by, confidence = engine.orientation(prepared.gray)
+        if rotate_by and confidence >= 1.0:
+            turned_prepared = prepare(quarter_turn(rgb, rotate_by), flatten_photo=False)
+            turned_words = _reread_lines(
+                turned_prepared.lines_removed, engine.read(turned_prepared.lines_removed), engine
+            )
+            if _mean_confidence(turned_words) > _mean_confidence(words):
+                prepared, words, turned = turned_prepared, turned_words, rotate_by
+    width, height = (page_height, page_width) if turned in (90, 270) else (page_width, page_height)
+    scale = width / prepared.gray.shape[1]
+    facts = [
+        Word(
+            text=word.text,
+            box=Box(x0=word.x0 * scale, top=word.top * scale, x1=word.x1 * scale, bottom=word.bottom * scale),
+            source="ocr",
+            confidence=round(word.confidence, 1),
+        )
+        for word in words
+    ]
+    return OcrPage(
+        number=image.number,
+        width=width,
+        height=height,
+        words=facts,
+        grid=grid_rows(prepared.rule_mask, scale),
+        skew_degrees=prepared.skew_degrees,
+        turned_degrees=turned,
+        flattened=prepared.flattened,
+        mean_confidence=round(_mean_confidence(words), 1) if words else None,
+        engine=engine.name,
+    )
+
+
+def _cache_key(image: PageImage, options: OcrOptions, page_width: float, page_height: float) -> str:
+    digest = hashlib.sha256()
+    digest.update(np.ascontiguousarray(image.pixels).tobytes())
+    digest.update(repr(image.pixels.shape).encode())
+    digest.update(
+        f"{options.engine}|{options.language}|{page_width:.1f}|{page_height:.1f}|{_PIPELINE_VERSION}".encode()
+    )
+    return digest.hexdigest()
+
+
+def _to_json(page: OcrPage) -> str:
+    return json.dumps(
+        {
+            "width": page.width,
+            "height": page.height,
+            "words": [word.model_dump() for word in page.words],
+            "grid": [[box.model_dump() if box else None for box in row] for row in page.grid],
+            "blank": page.blank,
+            "skew_degrees": page.skew_degrees,
+            "turned_degrees": page.turned_degrees,
+            "flattened": page.flattened,
+            "mean_confidence": page.mean_confidence,
+            "engine": page.engine,
+        },
+        ensure_ascii=False,
+    )
+
+
+def _from_json(number: int, text: str) -> OcrPage:
+    data = json.loads(text)
+    return OcrPage(
+        number=number,
+        width=data["width"],
+        height=data["height"],
+        words=[Word.model_validate(word) for word in data["words"]],
+        grid=[[Box.model_validate(box) if box else None for box in row] for row in data["grid"]],
+        blank=data["blank"],
+        skew_degrees=data["skew_degrees"],
+        turned_degrees=data["turned_degrees"],
+        flattened=data["flattened"],
+        mean_confidence=data["mean_confidence"],
+        engine=data["engine"],
+    )
+
+
+def cached_read(image: PageImage, options: OcrOptions, page_width: float, page_height: float) -> OcrPage:
+    """``read_page_image`` through the on-disk cache of ``options.cache_dir`` (if any)."""
+    path: Path | None = None
+    if options.cache_dir is not None:
+        key = _cache_key(image, options, page_width, page_height)
+        path = options.cache_dir / "ocr" / key[:2] / f"{key}.json"
+        try:
+            return _from_json(image.number, path.read_text(encoding="utf-8"))
+        except (OSError, ValueError, KeyError):
+            pass  # not cached yet, or a damaged entry: read again
+    page = read_page_image(image, engine_for(options), page_width, page_height)
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temporary = path.with_suffix(".tmp")
+            temporary.write_text(_to_json(page), encoding="utf-8")
+            temporary.replace(path)
+        except OSError:
+            pass  # a full disk costs a re-read next time, nothing else
+    return page
+
+
+__all__ = ["OcrError", "OcrOptions", "OcrPage", "cached_read", "engine_for", "read_page_image"]
