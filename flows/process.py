@@ -10,7 +10,9 @@ never stops the batch. The domain work lives in extractors/, checks/ and review/
 """
 
 import os
+import signal
 import stat
+from collections import Counter
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -56,6 +58,7 @@ from review.store import (
     as_utc,
     finish_run,
     get_or_create_school,
+    receipt_route,
     record_received_file,
     save_document,
     save_school_findings,
@@ -92,9 +95,31 @@ def _retry_only_transient(task_: Any, task_run: Any, state: State[Any]) -> bool:
 
 
 def _extraction_cache_key(context: TaskRunContext, parameters: dict[str, Any]) -> str:
-    """Content, extractor versions and what the file was meant to be (its route and name)."""
-    intended = intended_kind(parameters["source"], parameters["origin"])
-    return f"{EXTRACTOR_VERSION}-{RECEIVED_VERSION}-{parameters['origin']}-{intended}-{parameters['sha256']}"
+    """Content, extractor versions and what the file was sent as (its route): two receipts of
+    one route share a reading, another route is read again."""
+    route = receipt_route(parameters["source"], parameters["origin"])
+    return f"{EXTRACTOR_VERSION}-{RECEIVED_VERSION}-{route}-{parameters['sha256']}"
+
+
+# PILOT_INTAKE_KILL_AT=<point>:<n> kills this process (SIGKILL, as the OOM killer or a power cut
+# would) the n-th time it reaches <point>. It exists for tests/test_kill_resume.py, which must
+# hit the moments between archiving and committing reliably in a real run; unset, it costs one
+# dictionary lookup. Points: run-started, archiving (a file written to the archive, its
+# receipt not yet committed), archived (committed), extracted (a reading finished, not yet
+# saved), saved (a document committed).
+_fault_hits: Counter[str] = Counter()
+
+
+def fault_point(name: str) -> None:
+    spec = os.environ.get("PILOT_INTAKE_KILL_AT")
+    if not spec:
+        return
+    point, _, count = spec.partition(":")
+    if point != name:
+        return
+    _fault_hits[name] += 1
+    if _fault_hits[name] >= int(count or "1"):
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 @cache
@@ -273,6 +298,7 @@ def _archive_message(
             received_at=when,
             message_id=row.id,
         )
+        fault_point("archiving")
     return True, 1 + len(parsed.attachments)
 
 
@@ -301,6 +327,7 @@ def _ingest_inbox(
                     session, run=run, archive=archive, message=message, config=config
                 )
                 session.commit()  # archived and committed: only now may the source forget it
+                fault_point("archived")
                 summary.files_received += files
                 summary.messages_new += int(fresh)
                 summary.messages_duplicate += int(not fresh)
@@ -323,7 +350,9 @@ def _ingest_uploads(
 ) -> None:
     logger = get_run_logger()
     archive = RawArchive(settings.archive_dir)
-    files = scan_upload_folder(root)
+    # Archived in the order the receipts are saved in (by source), so a run killed halfway has
+    # taken in a prefix of that order and its resumption numbers versions as a clean run does.
+    files = sorted(scan_upload_folder(root), key=lambda entry: entry.path.relative_to(root).as_posix())
     logger.info("开始处理上传目录 %s：共 %d 个文件", root, len(files))
     summary.files_received += len(files)
     with sessions() as session:
@@ -341,9 +370,13 @@ def _ingest_uploads(
                 logger.warning("%s：%s", source, reason)
                 content = not_read_record(source, reason)
             archived = archive.store(content)
-            record_received_file(session, run=run, archived=archived, source=source, received_at=utcnow())
+            fault_point("archiving")
+            receipt = record_received_file(
+                session, run=run, archived=archived, source=source, received_at=utcnow()
+            )
             session.commit()
-            stored_codes = stored_error_codes(session, archived.sha256)
+            fault_point("archived")
+            stored_codes = stored_error_codes(session, archived.sha256, receipt.route)
             if stored_codes is not None:
                 summary.documents_unchanged += 1
                 summary.files_unreadable += any(code.startswith("file.") for code in stored_codes)
@@ -356,35 +389,45 @@ class PendingFile(BaseModel):
     sha256: str
     source: str
     origin: Origin
+    route: str
     archive_path: str
     message_school: str | None = None
-    # Receipt order: the run that took the file in, then the e-mail's receipt time (uploads
-    # have none), then the path. Documents are saved in this order, never in the order their
-    # extraction finished, so versions come out the same however a run is cut and resumed.
-    order: tuple[int, str, str] = (0, "", "")
+    # Receipt order: the upload folder (by run, then path), then e-mail by its receipt time
+    # and path. Documents are saved in this order, never in the order their extraction
+    # finished, so versions come out the same however a run is cut and resumed: a killed run
+    # has archived a prefix of its folder (archived by path) and some of its e-mails (whose
+    # times do not depend on the run that took them in).
+    order: tuple[int, int, str, str] = (0, 0, "", "")
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.sha256, self.route)
 
 
 def _pending_files(session: Session) -> list[PendingFile]:
-    """Every received file without a document, one per content: crash recovery comes free."""
-    pending: dict[str, PendingFile] = {}
+    """Every received file without a document, one per content and route: crash recovery
+    comes free."""
+    pending: dict[tuple[str, str], PendingFile] = {}
     for receipt in unprocessed_receipts(session):
-        if receipt.sha256 in pending:
+        if (receipt.sha256, receipt.route) in pending:
             continue
         message = receipt.message
         origin: Origin = "upload"
         if message is not None:
             origin = "message" if receipt.source == message.name else "mail"
-        pending[receipt.sha256] = PendingFile(
+        order = (
+            (1, 0, as_utc(receipt.received_at).isoformat(), receipt.source)
+            if message is not None
+            else (0, receipt.run_id, "", receipt.source)
+        )
+        pending[(receipt.sha256, receipt.route)] = PendingFile(
             sha256=receipt.sha256,
             source=receipt.source,
             origin=origin,
+            route=receipt.route,
             archive_path=receipt.archive_path,
             message_school=message.school.name if message is not None and message.school else None,
-            order=(
-                receipt.run_id,
-                as_utc(receipt.received_at).isoformat() if message is not None else "",
-                receipt.source,
-            ),
+            order=order,
         )
     return sorted(pending.values(), key=lambda p: p.order)
 
@@ -397,19 +440,29 @@ def _pending_files(session: Session) -> list[PendingFile]:
     retry_condition_fn=_retry_only_transient,
 )
 def save_task(
-    result: DocumentResult, db_url: str, run_id: int, school: str | None, certificate: str | None
+    result: DocumentResult,
+    db_url: str,
+    run_id: int,
+    school: str | None,
+    certificate: str | None,
+    route: str | None = None,
 ) -> SaveOutcome:
     with _sessions(db_url)() as session:
         run = session.get(Run, run_id)
         if run is None:
             raise RuntimeError(f"run {run_id} is missing from the review database")
         try:
-            outcome = save_document(session, result, run=run, school=school, certificate=certificate)
+            outcome = save_document(
+                session, result, run=run, school=school, certificate=certificate, route=route
+            )
             session.commit()
         except IntegrityError as error:
-            # Another run saved the same bytes a moment ago: theirs stands, ours adds nothing.
+            # Another run saved the same document a moment ago: theirs stands, ours adds nothing.
             session.rollback()
-            existing = session.scalars(select(Document).where(Document.sha256 == result.sha256)).one_or_none()
+            found = select(Document).where(Document.sha256 == result.sha256)
+            if route is not None:
+                found = found.where(Document.route == route)
+            existing = session.scalars(found.order_by(Document.id)).first()
             if existing is None:
                 # Another version of the same submission took this version number: try again,
                 # and the retry numbers ours after theirs.
@@ -448,7 +501,8 @@ def _store_result(
     result.findings = check_document(result, config)
     school = _school_of(result, pending, config)
     certificate = result.plan.data.certificate if result.plan else None
-    outcome = save_task(result, settings.db_url, summary.run_id, school, certificate)
+    outcome = save_task(result, settings.db_url, summary.run_id, school, certificate, pending.route)
+    fault_point("saved")
     summary.documents_new += int(outcome.created)
     summary.documents_superseded += int(outcome.superseded_document_id is not None)
     summary.files_unreadable += int(any(e.code.startswith("file.") for e in result.errors))
@@ -486,27 +540,28 @@ def _process_pending(
     logger = get_run_logger()
     round_file = str(settings.round_file) if settings.round_file else None
     with sessions() as session:
-        pending = {p.sha256: p for p in _pending_files(session)}
+        pending = {p.key: p for p in _pending_files(session)}
     logger.info("待识别文件 %d 个", len(pending))
-    futures = [
-        extract_task.submit(p.sha256, p.source, p.origin, p.archive_path, round_file)
-        for p in pending.values()
-    ]
+    submitted = {
+        key: extract_task.submit(p.sha256, p.source, p.origin, p.archive_path, round_file)
+        for key, p in pending.items()
+    }
+    key_of = {future.task_run_id: key for key, future in submitted.items()}
     order = list(pending)  # already in receipt order
-    finished: dict[str, DocumentResult] = {}
+    finished: dict[tuple[str, str], DocumentResult] = {}
     saved = 0
-    with tqdm(total=len(futures), desc="识别与检查", unit="份", disable=None) as bar:
-        for done, future in enumerate(as_completed(futures), start=1):
-            result = future.result()
-            finished[result.sha256] = result
+    with tqdm(total=len(submitted), desc="识别与检查", unit="份", disable=None) as bar:
+        for done, future in enumerate(as_completed(list(submitted.values())), start=1):
+            finished[key_of[future.task_run_id]] = future.result()
+            fault_point("extracted")
             # Save whatever is next in receipt order; later files wait for earlier ones.
             while saved < len(order) and order[saved] in finished:
-                sha256 = order[saved]
-                _store_result(finished.pop(sha256), pending[sha256], config, settings, summary)
+                key = order[saved]
+                _store_result(finished.pop(key), pending[key], config, settings, summary)
                 saved += 1
             bar.update(1)
-            if done % 10 == 0 or done == len(futures):
-                logger.info("进度：已处理 %d/%d 份文件", done, len(futures))
+            if done % 10 == 0 or done == len(submitted):
+                logger.info("进度：已处理 %d/%d 份文件", done, len(submitted))
 
 
 # --- (4) school-level rules -----------------------------------------------------------------
@@ -572,6 +627,7 @@ def intake(settings: Settings, uploads: str | None = None, inbox: str | None = N
             session, source_root=_describe(uploads, source), config_name=config.name, owner=current_owner()
         )
         session.commit()
+    fault_point("run-started")
     summary = RunSummary(run_id=run.id)
     if source is not None:
         _ingest_inbox(source, sessions, run, settings, config, summary)

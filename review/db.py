@@ -16,7 +16,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -95,13 +95,44 @@ def _sqlite_migration_lock(engine: Engine) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+@contextmanager
+def sqlite_foreign_keys_off(connection: Connection) -> Iterator[None]:
+    """Foreign keys off while a SQLite migration recreates tables (batch mode), then checked.
+
+    Batch mode copies a table, drops the old one and renames the copy; with foreign keys on,
+    that DROP deletes every row first and cascades into the pages, findings and fields of every
+    document. The pragma only takes effect outside a transaction, so it is set before one
+    begins, and the migrated database is checked for dangling references before it is used."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+    if connection.exec_driver_sql("PRAGMA foreign_keys").scalar() != 0:  # pragma: no cover
+        raise RuntimeError("SQLite refused to switch foreign keys off for the migration")
+    connection.commit()
+    try:
+        yield
+        dangling = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+        if dangling:  # pragma: no cover - a migration bug, never a user's input
+            raise RuntimeError(f"migration left dangling references: {dangling[:5]}")
+        connection.commit()
+    finally:
+        connection.rollback()
+        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+
+
 def migrate(engine: Engine, revision: str = "head") -> None:
     """Bring the database up to ``revision`` (normally head) on the given engine.
 
     Runs that start at the same moment (a schedule and a manual run, two workers) would both
     try to create a fresh database's tables; a lock makes the second wait and find it done."""
     config = alembic_config()
-    with _sqlite_migration_lock(engine), engine.begin() as connection:
+    with (
+        _sqlite_migration_lock(engine),
+        engine.connect() as connection,
+        sqlite_foreign_keys_off(connection),
+        connection.begin(),
+    ):
         if connection.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
         # env.py uses this connection instead of making its own engine.

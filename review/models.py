@@ -1,8 +1,8 @@
 """The review database schema as SQLAlchemy 2 typed models.
 
 These tables are what reviewers (and their SQL) see, so names follow design.md section 3.
-The one Alembic migration in ``review/migrations/versions`` creates exactly these tables; a
-test compares the two. Enumerated text columns are plain strings with CHECK constraints
+The Alembic migrations in ``review/migrations/versions`` create exactly these tables; a test
+compares the two. Enumerated text columns are plain strings with CHECK constraints
 rather than database enums, because enums are awkward to change in PostgreSQL migrations and
 do not exist in SQLite.
 """
@@ -13,7 +13,6 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import (
-    JSON,
     BigInteger,
     Boolean,
     CheckConstraint,
@@ -23,11 +22,11 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
-    Text,
     UniqueConstraint,
 )
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from review.dbtypes import JsonType, SafeString, SafeText
 
 # Named constraints, so a later migration can drop or alter them by name on every backend.
 NAMING_CONVENTION = {
@@ -38,8 +37,6 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-# JSON on SQLite, JSONB on PostgreSQL (indexable, and compared by value).
-JsonType = JSON().with_variant(JSONB(), "postgresql")
 
 DOCUMENT_KINDS = ("plan", "annex1", "other")
 DOCUMENT_STATUSES = ("ok", "partial", "failed")
@@ -73,9 +70,9 @@ class School(Base):
     __tablename__ = "schools"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(200), unique=True)
+    name: Mapped[str] = mapped_column(SafeString(200), unique=True)
     type: Mapped[str | None] = mapped_column(String(10))
-    city: Mapped[str | None] = mapped_column(String(50))
+    city: Mapped[str | None] = mapped_column(SafeString(50))
     review_authority: Mapped[str | None] = mapped_column(String(10))
     known: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -96,28 +93,33 @@ class Run(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    source_root: Mapped[str] = mapped_column(Text)
-    config_name: Mapped[str] = mapped_column(String(200))
+    source_root: Mapped[str] = mapped_column(SafeText())
+    config_name: Mapped[str] = mapped_column(SafeString(200))
     status: Mapped[str] = mapped_column(String(20), default="running")
     counts: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
     # Which process runs it ("host:pid"): a message claimed by a run whose process is gone is
     # taken over by the next run instead of waiting for a timeout.
-    owner: Mapped[str | None] = mapped_column(String(300))
+    owner: Mapped[str | None] = mapped_column(SafeString(300))
 
 
 class ReceivedFile(Base):
-    """A file as it arrived: which bytes (by hash), at which source path, when, in which run.
+    """A file as it arrived: which bytes (by hash), at which source path, by which route, when,
+    in which run.
 
     Unique on (sha256, source): the same bytes received again at the same place are the same
-    receipt; the same bytes under another name are a second receipt of one document."""
+    receipt. ``route`` is what the file was sent as (``review.store.receipt_route``): the same
+    bytes under another name by the same route are a second receipt of one document; by
+    another route (an upload, an e-mailed 附件1, an e-mailed photo) they are another document,
+    read for what they were sent as."""
 
     __tablename__ = "received_files"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     size: Mapped[int] = mapped_column(BigInteger)
-    archive_path: Mapped[str] = mapped_column(Text)
-    source: Mapped[str] = mapped_column(Text)
+    archive_path: Mapped[str] = mapped_column(SafeText())
+    source: Mapped[str] = mapped_column(SafeText())
+    route: Mapped[str] = mapped_column(String(40))
     received_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"), index=True)
 
@@ -127,7 +129,10 @@ class ReceivedFile(Base):
     run: Mapped[Run] = relationship()
     message: Mapped[MailMessage | None] = relationship()
 
-    __table_args__ = (UniqueConstraint("sha256", "source"),)
+    __table_args__ = (
+        UniqueConstraint("sha256", "source"),
+        Index("ix_received_files_sha256_route", "sha256", "route"),
+    )
 
 
 class MailMessage(Base):
@@ -142,17 +147,17 @@ class MailMessage(Base):
     __tablename__ = "messages"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    key: Mapped[str] = mapped_column(String(1000), unique=True)
-    name: Mapped[str] = mapped_column(Text)
+    key: Mapped[str] = mapped_column(SafeString(1000), unique=True)
+    name: Mapped[str] = mapped_column(SafeText())
     uidvalidity: Mapped[int | None] = mapped_column(BigInteger)
     uid: Mapped[int | None] = mapped_column(BigInteger)
-    message_id: Mapped[str | None] = mapped_column(String(1000), index=True)
+    message_id: Mapped[str | None] = mapped_column(SafeString(1000), index=True)
     sha256: Mapped[str | None] = mapped_column(String(64))
-    sender: Mapped[str | None] = mapped_column(Text)
-    subject: Mapped[str | None] = mapped_column(Text)
+    sender: Mapped[str | None] = mapped_column(SafeText())
+    subject: Mapped[str | None] = mapped_column(SafeText())
     received_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     school_id: Mapped[int | None] = mapped_column(ForeignKey("schools.id"), index=True)
-    school_evidence: Mapped[str | None] = mapped_column(Text)
+    school_evidence: Mapped[str | None] = mapped_column(SafeText())
     attachment_count: Mapped[int] = mapped_column(Integer, default=0)
     problems: Mapped[list[str]] = mapped_column(JsonType, default=list)
     status: Mapped[str] = mapped_column(String(10), default="claimed")
@@ -167,18 +172,22 @@ class MailMessage(Base):
 
 
 class Document(Base):
-    """One processed file (by content hash) and its place among the versions of a submission."""
+    """One processed file (by content hash and route) and its place among the versions of a
+    submission. The archive holds the bytes once; each route they came by is read and checked
+    on its own, so an upload is told it is no PDF while the same picture e-mailed as 附件1 is
+    the school's Attachment 1 scan."""
 
     __tablename__ = "documents"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    route: Mapped[str] = mapped_column(String(40))
     received_file_id: Mapped[int | None] = mapped_column(ForeignKey("received_files.id"), index=True)
-    source: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(SafeText())
     kind: Mapped[str] = mapped_column(String(10))
     school_id: Mapped[int | None] = mapped_column(ForeignKey("schools.id"), index=True)
-    certificate: Mapped[str | None] = mapped_column(String(200))
-    submission_key: Mapped[str] = mapped_column(Text, index=True)
+    certificate: Mapped[str | None] = mapped_column(SafeString(200))
+    submission_key: Mapped[str] = mapped_column(SafeText(), index=True)
     version: Mapped[int] = mapped_column(Integer)
     superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), index=True)
     status: Mapped[str] = mapped_column(String(10))
@@ -201,6 +210,7 @@ class Document(Base):
 
     __table_args__ = (
         UniqueConstraint("submission_key", "version"),
+        UniqueConstraint("sha256", "route"),
         CheckConstraint(_in("kind", DOCUMENT_KINDS), name="kind"),
         CheckConstraint(_in("status", DOCUMENT_STATUSES), name="status"),
         CheckConstraint("version >= 1", name="version_positive"),
@@ -220,7 +230,7 @@ class Page(Base):
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
     number: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(20))
-    text: Mapped[str] = mapped_column(Text, default="")
+    text: Mapped[str] = mapped_column(SafeText(), default="")
     has_text_layer: Mapped[bool] = mapped_column(Boolean, default=False)
 
     document: Mapped[Document] = relationship(back_populates="pages")
@@ -236,10 +246,10 @@ class ExtractedField(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
-    field: Mapped[str] = mapped_column(String(200), index=True)
+    field: Mapped[str] = mapped_column(SafeString(200), index=True)
     value: Mapped[Any] = mapped_column(JsonType, nullable=True)
     page: Mapped[int | None] = mapped_column(Integer)
-    evidence: Mapped[str | None] = mapped_column(Text)
+    evidence: Mapped[str | None] = mapped_column(SafeText())
 
     __table_args__ = (UniqueConstraint("document_id", "field"),)
 
@@ -258,13 +268,13 @@ class FindingRow(Base):
         ForeignKey("documents.id", ondelete="CASCADE"), index=True
     )
     school_id: Mapped[int | None] = mapped_column(ForeignKey("schools.id"), index=True)
-    source: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str | None] = mapped_column(SafeText())
     rule: Mapped[str] = mapped_column(String(100), index=True)
     severity: Mapped[str] = mapped_column(String(10))
-    message: Mapped[str] = mapped_column(Text)
+    message: Mapped[str] = mapped_column(SafeText())
     page: Mapped[int | None] = mapped_column(Integer)
-    evidence: Mapped[str | None] = mapped_column(Text)
-    match_key: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[str | None] = mapped_column(SafeText())
+    match_key: Mapped[str] = mapped_column(SafeText())
     run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"), index=True)
     status: Mapped[str] = mapped_column(String(10), default="open")
     resolved_run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"))
@@ -310,7 +320,7 @@ class ProcessingErrorRow(Base):
     component: Mapped[str] = mapped_column(String(100))
     code: Mapped[str] = mapped_column(String(100))
     page: Mapped[int | None] = mapped_column(Integer)
-    message: Mapped[str] = mapped_column(Text)
+    message: Mapped[str] = mapped_column(SafeText())
 
     document: Mapped[Document] = relationship(back_populates="errors")
 

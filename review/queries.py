@@ -165,12 +165,17 @@ def mail_receipts(session: Session) -> dict[str, MailMessage]:
 
 
 def unprocessed_receipts(session: Session) -> list[ReceivedFile]:
-    """Received files whose bytes have no document yet (still being processed, or lost)."""
-    processed = select(Document.sha256)
+    """Received files that have no document for their bytes and route yet (still being
+    processed, or lost)."""
+    processed = (
+        select(Document.id)
+        .where(Document.sha256 == ReceivedFile.sha256, Document.route == ReceivedFile.route)
+        .exists()
+    )
     return list(
         session.scalars(
             select(ReceivedFile)
-            .where(ReceivedFile.sha256.not_in(processed))
+            .where(~processed)
             # The flow asks each pending file's message and school: load them in one go.
             .options(selectinload(ReceivedFile.message).selectinload(MailMessage.school))
             .order_by(ReceivedFile.source, ReceivedFile.id)

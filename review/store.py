@@ -20,12 +20,22 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from extractors.received import (
+    ANNEX1_CLAIM,
+    ANNEX1_NAME,
+    PLAN_NAME,
+    UNSUPPORTED_SUFFIXES,
+    Origin,
+    file_name,
+    intended_kind,
+)
 from review.archive import ArchivedFile
 from review.models import (
     Document,
     ExtractedField,
     FindingChange,
     FindingRow,
+    MailMessage,
     Page,
     ProcessingErrorRow,
     ReceivedFile,
@@ -110,6 +120,40 @@ def submission_key(kind: str, school: str | None, certificate: str | None, sourc
         form = "scan" if source.lower().endswith(SCAN_SUFFIXES) else "table"
         return f"annex1|{school}|{form}"
     return f"source|{source}"
+
+
+def receipt_origin(source: str, message_name: str | None) -> Origin:
+    """How a receipt came: the upload folder (no message), an e-mail itself, or its attachment."""
+    if message_name is None:
+        return "upload"
+    return "message" if source == message_name else "mail"
+
+
+def receipt_route(source: str, origin: Origin) -> str:
+    """What a receipt was sent as: everything but the bytes that the reading depends on.
+
+    ``extract_received`` reads a file by its content, its route and what its name claims; the
+    same bytes by two routes are two documents, each read and checked for what it was sent as
+    (an upload that is no PDF is told so; the same picture e-mailed as 附件1.png is the school's
+    Attachment 1 scan; e-mailed as photo.png it is listed). Two receipts of one route share a
+    document and its extraction. Keep this in step with the name tests of ``extract_received``.
+    """
+    if origin == "message":
+        return "message"
+    name = file_name(source)
+    intended = intended_kind(source, origin)
+    if origin == "upload":
+        return f"upload:{intended}"
+    if ANNEX1_CLAIM.search(name):
+        sent_as = "annex1"  # says it is Attachment 1 itself
+    elif ANNEX1_NAME.search(name):
+        sent_as = "annex1-like"  # some 统计表 / 信息表
+    elif PLAN_NAME.search(name):
+        sent_as = "plan"
+    else:
+        sent_as = "other"  # a photo, a letter: Attachment 1 only if its content is one
+    unsupported = ":unsupported-name" if name.lower().endswith(UNSUPPORTED_SUFFIXES) else ""
+    return f"mail:{sent_as}{unsupported}"
 
 
 def finding_from_row(row: FindingRow) -> Finding:
@@ -248,7 +292,10 @@ def record_received_file(
     message_id: int | None = None,
 ) -> ReceivedFile:
     """The receipt of ``archived`` at ``source``; the first receipt is kept when it repeats.
-    ``message_id`` links an e-mailed file (and the message file itself) to its message row."""
+    ``message_id`` links an e-mailed file (and the message file itself) to its message row;
+    with the source it gives the receipt's route (``receipt_route``)."""
+    message = session.get(MailMessage, message_id) if message_id is not None else None
+    route = receipt_route(source, receipt_origin(source, message.name if message is not None else None))
     insert_ignore(
         session,
         ReceivedFile,
@@ -257,6 +304,7 @@ def record_received_file(
             "size": archived.size,
             "archive_path": str(archived.path),
             "source": source,
+            "route": route,
             "received_at": as_utc(received_at),
             "run_id": run.id,
             "message_id": message_id,
@@ -268,15 +316,21 @@ def record_received_file(
     ).one()
 
 
-def is_document_current(session: Session, sha256: str) -> bool:
-    """True when these bytes were already processed and saved, so the pipeline can skip them."""
-    return session.scalar(select(Document.id).where(Document.sha256 == sha256)) is not None
+def _document_id(session: Session, sha256: str, route: str) -> int | None:
+    return session.scalar(select(Document.id).where(Document.sha256 == sha256, Document.route == route))
 
 
-def stored_error_codes(session: Session, sha256: str) -> list[str] | None:
-    """The processing-error codes saved with these bytes; None when they were never processed.
-    Lets a rerun that skips an unchanged broken file still count it as unreadable."""
-    document_id = session.scalar(select(Document.id).where(Document.sha256 == sha256))
+def is_document_current(session: Session, sha256: str, route: str) -> bool:
+    """True when these bytes were already processed and saved for this route, so the pipeline
+    can skip them."""
+    return _document_id(session, sha256, route) is not None
+
+
+def stored_error_codes(session: Session, sha256: str, route: str) -> list[str] | None:
+    """The processing-error codes saved with these bytes by this route; None when they were
+    never processed. Lets a rerun that skips an unchanged broken file still count it as
+    unreadable."""
+    document_id = _document_id(session, sha256, route)
     if document_id is None:
         return None
     return list(
@@ -349,27 +403,39 @@ def save_document(
     run: Run,
     school: str | None,
     certificate: str | None,
+    route: str | None = None,
 ) -> SaveOutcome:
     """Store a processed document with its pages, fields, errors and findings.
 
-    Saving bytes that are already stored adds nothing (``created=False``). Otherwise the
-    document becomes the next version of its submission (see ``submission_key``); the
-    previous current version is marked superseded by it, its findings are compared with the
-    new ones, the comparison is stored in ``finding_changes`` and resolved old findings get
-    status ``resolved``."""
-    existing = session.scalars(select(Document).where(Document.sha256 == result.sha256)).one_or_none()
+    A document is its bytes and the route they came by (``receipt_route``; by default the
+    route of the receipt at ``result.source``). Saving a document that is already stored adds
+    nothing (``created=False``). Otherwise it becomes the next version of its submission (see
+    ``submission_key``); the previous current version is marked superseded by it, its
+    findings are compared with the new ones, the comparison is stored in ``finding_changes``
+    and resolved old findings get status ``resolved``."""
+    received = session.scalars(
+        select(ReceivedFile)
+        .where(ReceivedFile.sha256 == result.sha256, ReceivedFile.source == result.source)
+        .order_by(ReceivedFile.id)
+    ).first()
+    if route is None:
+        route = received.route if received is not None else receipt_route(result.source, "upload")
+    existing = session.scalars(
+        select(Document).where(Document.sha256 == result.sha256, Document.route == route)
+    ).one_or_none()
     if existing is not None:
         return SaveOutcome(document_id=existing.id, version=existing.version, created=False)
+    if received is None or received.route != route:
+        # Any receipt of these bytes by this route will do.
+        received = session.scalars(
+            select(ReceivedFile)
+            .where(ReceivedFile.sha256 == result.sha256, ReceivedFile.route == route)
+            .order_by(ReceivedFile.id)
+        ).first()
 
     school_row = get_or_create_school(session, school) if school else None
     key = submission_key(result.kind, school, certificate, result.source)
     last_version = session.scalar(select(func.max(Document.version)).where(Document.submission_key == key))
-    received = session.scalars(
-        select(ReceivedFile)
-        .where(ReceivedFile.sha256 == result.sha256)
-        # Prefer the receipt at this very source; any receipt of these bytes will do otherwise.
-        .order_by((ReceivedFile.source == result.source).desc(), ReceivedFile.id)
-    ).first()
     currents = session.scalars(
         select(Document)
         .where(Document.submission_key == key, Document.superseded_by_id.is_(None))
@@ -377,13 +443,22 @@ def save_document(
     ).all()
     # Only a version whose order against this one is known is replaced; the others stay
     # current beside it (two files for one certificate in one upload folder), so that no
-    # finding leaves the problem list on a guess.
-    ordered = [(doc, receipt_order(session, doc.received_file, received)) for doc in currents]
+    # finding leaves the problem list on a guess. The very same bytes, come by another route
+    # into the same submission (a plan uploaded and e-mailed too), are no second plan: the
+    # later receipt, saved after in receipt order, replaces the earlier.
+    ordered = [
+        (
+            doc,
+            "before" if doc.sha256 == result.sha256 else receipt_order(session, doc.received_file, received),
+        )
+        for doc in currents
+    ]
     replaced = [doc for doc, order in ordered if order == "before"]
     newer = next((doc for doc, order in ordered if order == "after"), None)
 
     document = Document(
         sha256=result.sha256,
+        route=route,
         received_file=received,
         source=result.source,
         kind=result.kind,

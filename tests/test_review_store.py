@@ -290,7 +290,7 @@ def test_same_file_twice_adds_nothing(session: Session, archive: RawArchive, run
     session.commit()
     before = row_counts(session)
     assert first.created and first.version == 1 and first.superseded_document_id is None
-    assert is_document_current(session, result.sha256)
+    assert is_document_current(session, result.sha256, "upload:plan")
     assert before["documents"] == 1 and before["findings"] == 2 and before["pages"] == 3
 
     # A rerun over the same inbox, in a new run.

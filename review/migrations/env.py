@@ -13,7 +13,7 @@ from logging.config import fileConfig
 from alembic import context
 from sqlalchemy import Connection
 
-from review.db import DEFAULT_DB_URL, make_engine
+from review.db import DEFAULT_DB_URL, make_engine, sqlite_foreign_keys_off
 from review.models import Base
 
 config = context.config
@@ -58,7 +58,7 @@ def run_migrations_online() -> None:
         return
     engine = make_engine(_url())
     try:
-        with engine.connect() as connection:
+        with engine.connect() as connection, sqlite_foreign_keys_off(connection):
             _configure(connection)
             with context.begin_transaction():
                 context.run_migrations()
