@@ -6,6 +6,11 @@ The readers record what went wrong with a file as ProcessingErrors on its Docume
   becomes an error-level finding with the remedy the school must follow. What to resend
   depends on what the file was meant to be: a plan is one merged PDF, Attachment 1 a
   spreadsheet or a scan of the signed, stamped paper.
+- A file past a processing limit (schemas/limits.py) is one too: ``file.too_large`` (size,
+  pages, pixels, inflated data, rows, columns), ``file.archive_incomplete`` (archive members
+  not opened: nested too deep, too many, too large, a bomb) and ``file.timeout``. The reader's
+  note names the limit, the value met and the limit, and what to change; the finding adds
+  what to resend.
 - Every other error is a file that was not checked in full: a scan waiting for OCR, an
   unreadable page, a field the extractor could not place, a table cell it could not read, a
   mail defect, a step that failed. ``review.manual_check`` turns each into a warning that says
@@ -30,6 +35,9 @@ NAMES: dict[str, str] = {
     "file.unreadable": "文件损坏，无法打开",
     "file.encrypted": "文件已加密",
     "file.unsupported_format": "文件格式不受支持",
+    "file.too_large": "文件超出处理上限",
+    "file.archive_incomplete": "压缩包未能完整解压",
+    "file.timeout": "文件处理超时",
 }
 
 # What the school must do; the reader's own note (文件为0字节, PDF设置了打开密码) says why.
@@ -38,6 +46,16 @@ REMEDIES: dict[str, str] = {
     "file.unreadable": "文件已损坏或不完整，无法打开，请学校重新生成文件后重新提交。",
     "file.encrypted": "请学校取消密码和权限限制后重新提交。",
     "file.unsupported_format": "文件格式不受支持：试点工作方案与合作协议请合并为一个PDF提交。",
+    "file.too_large": "处理后请学校重新提交该文件。",
+    "file.archive_incomplete": "未解压的文件未经任何检查，也不在文件清单中。",
+    "file.timeout": "请人工查看该文件；如文件过大，请学校精简（如降低扫描分辨率）后重新提交。",
+}
+
+# After a limit: what to resend, by what the file was meant to be.
+_RESEND_BY_KIND: dict[DocumentKind, str] = {
+    "plan": "处理后请学校重新提交试点工作方案（与合作协议合并为一个PDF）。",
+    "annex1": "处理后请学校重新发送附件1统计表（Excel或Word格式），并附签字盖章纸质件的扫描件。",
+    "other": REMEDIES["file.too_large"],
 }
 
 # The unsupported-format remedy names the format the school must use, which depends on the kind.
@@ -54,6 +72,10 @@ UNSUPPORTED_BY_KIND: dict[DocumentKind, str] = {
 def remedy(rule_id: str, kind: DocumentKind) -> str:
     if rule_id == "file.unsupported_format":
         return UNSUPPORTED_BY_KIND[kind]
+    if rule_id == "file.too_large":
+        return _RESEND_BY_KIND[kind]
+    if rule_id == "file.timeout" and kind != "other":
+        return f"该文件未经自动检查，请人工查看；如文件过大，请学校精简（如降低扫描分辨率）后{_RESEND_BY_KIND[kind].removeprefix('处理后请学校')}"
     return REMEDIES[rule_id]
 
 

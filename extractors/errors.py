@@ -71,3 +71,31 @@ class OcrError(ExternalToolError):
     The page is then listed for a person to read; the rest of the file goes on."""
 
     remedy = "OCR识别失败：请检查服务器上的tesseract及中文语言包（运行 make setup），或转人工审核该页。"
+
+
+class LimitExceededError(InputFileError):
+    """A file, or a part of it, goes past a processing limit (schemas/limits.py): reading
+    stopped there, so the file costs no more than the limit. The message names the limit,
+    the value met and the limit itself, then what the school should change; the ``file.*``
+    finding adds what to resend for the kind of file."""
+
+    rule = "file.too_large"
+    remedy = "文件超出系统处理上限，未经自动检查：请学校精简文件后重新提交。"
+
+    def __init__(self, limit: str, found: str, maximum: str, *, fix: str, remedy: str | None = None) -> None:
+        self.limit, self.found, self.maximum, self.fix = limit, found, maximum, fix
+        super().__init__(f"{limit}超过处理上限：{found}，上限为{maximum}。{fix}", remedy=remedy)
+
+
+class ArchiveLimitError(LimitExceededError):
+    """An archive's members were not all opened: nested too deep, too many, too large."""
+
+    rule = "file.archive_incomplete"
+    remedy = "压缩包中有文件未解压：请学校把文件直接作为邮件附件（不要多层压缩）重新发送。"
+
+
+class TimeLimitError(LimitExceededError):
+    """Reading one file took longer than its time limit; it was stopped where it was."""
+
+    rule = "file.timeout"
+    remedy = "文件处理超时，未经自动检查：请人工查看该文件；如文件过于复杂，请学校重新导出后提交。"

@@ -43,8 +43,16 @@ Rules that callers rely on:
   Chinese clients write, as Beijing time.
 * ZIP files (recognised by ``PK\\x03\\x04``, not by name; Office/OFD documents, which are zips
   too, are not opened) are listed AND their members are listed as ``<zip path>/<member path>``
-  with ``from_archive=True``, one nested zip level deep. At most 500 members and 200 MB of
-  uncompressed data per message; encrypted members and corrupt archives become problems.
+  with ``from_archive=True``, nested zips down to ``limits.zip_depth`` levels. Per message at
+  most ``limits.zip_members`` members and ``limits.archive_unpacked_bytes`` unpacked, each
+  member at most ``limits.bytes_per_file`` (schemas/limits.py); a bomb is stopped at the limit
+  by its declared size or, when that lies, by reading no more than the limit. When members
+  must be left out, those whose names say Attachment 1 or a plan are opened first. Every
+  member that is not opened (too deep, too many, too large, a bomb, encrypted) is a
+  ``FileProblem`` with its ``file.*`` rule, which the message's own document reports, so the
+  school is told what to resend; corrupt archives are problems.
+* A message larger than ``limits.bytes_per_message`` is read for its headers only, with a
+  ``FileProblem``.
 * Paths: a plain attachment name keeps only its last path component (``C:\\x\\附件1.xlsx`` ->
   ``附件1.xlsx``); zip member paths keep their folders. Control and bidi-override characters are
   removed, ``.``/``..``/dots-only/empty segments dropped, so no path has a ``..`` segment or a
@@ -73,12 +81,13 @@ from email.message import Message
 from email.parser import BytesParser
 from email.utils import parseaddr, parsedate_to_datetime
 
-# Limits against zip bombs and absurd nesting; generous for real submissions (a school's zip of
-# scans is a few dozen files and well under 100 MB).
-MAX_ZIP_TOTAL_BYTES = 200 * 1024 * 1024
-MAX_ZIP_MEMBERS = 500
-MAX_ZIP_DEPTH = 2  # a zip, and a zip inside it
+from extractors.budget import Deadline
+from extractors.errors import ArchiveLimitError, LimitExceededError, TimeLimitError
+from schemas.limits import DEFAULT_LIMITS, Limits, count_text, size_text
+
 MAX_NESTING = 30  # multipart / forwarded-message depth
+# What the school must do about an archive whose members were not all opened.
+_UNZIP_FIX = "请学校将压缩包中的文件解压后，直接作为邮件附件重新发送（不要多层压缩，一封邮件不要附太多文件）"
 
 _UTF8_BOM = b"\xef\xbb\xbf"
 _BEIJING = dt.timezone(dt.timedelta(hours=8))
@@ -93,6 +102,15 @@ class MailAttachment:
 
 
 @dataclass(frozen=True)
+class FileProblem:
+    """Something sent that was not opened (a member past a limit, an encrypted member, a
+    message too large): ``rule`` is the ``file.*`` finding the message's document gets."""
+
+    rule: str
+    message: str
+
+
+@dataclass(frozen=True)
 class ParsedMessage:
     message_id: str | None
     subject: str
@@ -102,6 +120,8 @@ class ParsedMessage:
     body_text: str
     attachments: list[MailAttachment]
     problems: list[str]
+    # Also in ``problems`` (the mail log shows them); these are told to the school.
+    file_problems: list[FileProblem] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------------------------
@@ -588,10 +608,22 @@ class _State:
     files: int = 0  # listed parts that are files, not forwarded mails kept whole
     zip_bytes: int = 0
     zip_members: int = 0
+    limits: Limits = DEFAULT_LIMITS
+    deadline: Deadline | None = None
+    file_problems: list[FileProblem] = field(default_factory=list)
 
     def problem(self, text: str) -> None:
         if text not in self.problems:
             self.problems.append(text)
+
+    def not_opened(self, error: LimitExceededError) -> None:
+        """Something sent that is not opened: told to the school by its ``file.*`` rule."""
+        self.file_problem(error.rule, str(error.args[0]))
+
+    def file_problem(self, rule: str, text: str) -> None:
+        self.problem(text)
+        if all(known.message != text for known in self.file_problems):
+            self.file_problems.append(FileProblem(rule, text))
 
     def add(
         self,
@@ -746,6 +778,8 @@ def _walk_guarded(part: Message, state: _State, *, depth: int, top_level: bool, 
     """One broken part must not cost the others."""
     try:
         _walk(part, state, depth=depth, top_level=top_level, parent_type=parent_type)
+    except TimeLimitError:
+        raise  # the whole message's time is up, not this part's
     except Exception as exc:  # arbitrary input; report and carry on
         state.problem(f"邮件的一个部分无法解析，已跳过（{type(exc).__name__}）")
 
@@ -899,6 +933,39 @@ def _zip_opens_as_document(archive: zipfile.ZipFile) -> bool:
     return any(marker in names for marker in _ZIP_DOCUMENT_MARKERS)
 
 
+def _member_names(members: list[zipfile.ZipInfo]) -> list[str]:
+    return [sanitize_member_path(_zip_member_name(info)[0]) for info in members]
+
+
+def _wanted_first(members: list[zipfile.ZipInfo], room: int) -> list[zipfile.ZipInfo]:
+    """The members to open when not all can be: those whose names say Attachment 1, a plan
+    or a scan first (the real Attachment 1 may be the last of twenty thousand), then the
+    others in their order."""
+    if len(members) <= room:
+        return members
+    names = _member_names(members)
+    wanted = [i for i, name in enumerate(names) if _DOCUMENT_IMAGE_WORDS.search(name.rpartition("/")[2])]
+    rest = [i for i in range(len(members)) if i not in set(wanted)]
+    return [members[i] for i in sorted((wanted + rest)[:room])]
+
+
+def _too_many(
+    zip_path: str, members: list[zipfile.ZipInfo], left_out: list[zipfile.ZipInfo], state: _State
+) -> None:
+    limit = state.limits.zip_members
+    names = _member_names(left_out)
+    shown = [n for n in names if _DOCUMENT_IMAGE_WORDS.search(n.rpartition("/")[2])] or names
+    listed = "、".join(shown[:5]) + ("等" if len(shown) > 5 else "")
+    state.not_opened(
+        ArchiveLimitError(
+            "压缩包中的文件个数",
+            f"“{zip_path}”中有{count_text(len(members))}个文件，其中{count_text(len(left_out))}个未解压（如{listed}）",
+            f"每封邮件{count_text(limit)}个",
+            fix=_UNZIP_FIX,
+        )
+    )
+
+
 def _expand_zip(content: bytes, zip_path: str, state: _State, *, level: int) -> None:
     try:
         archive = zipfile.ZipFile(io.BytesIO(content))
@@ -910,9 +977,61 @@ def _expand_zip(content: bytes, zip_path: str, state: _State, *, level: int) -> 
     except Exception as exc:  # corrupt zips raise many types (BadZipFile, struct.error, ...)
         state.problem(f"ZIP附件损坏：{zip_path}（{exc}）")
         return
-    for info in members:
+    chosen = _wanted_first(members, max(0, state.limits.zip_members - state.zip_members))
+    if len(chosen) < len(members):
+        kept = {id(info) for info in chosen}
+        _too_many(zip_path, members, [i for i in members if id(i) not in kept], state)
+    for number, info in enumerate(chosen, start=1):
+        if state.deadline is not None:
+            state.deadline.check(f"“{zip_path}”中的第{number}个文件")
         if not _extract_member(archive, info, zip_path, state, level=level):
             break
+
+
+def _read_member(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, member_path: str, zip_path: str, state: _State
+) -> bytes | None:
+    """The member's bytes, or None (recorded) when it is not opened; raises ``_Bomb`` when
+    the message's unpacked total would pass its limit."""
+    limits = state.limits
+    budget = limits.archive_unpacked_bytes - state.zip_bytes
+    where = f"{zip_path}/{member_path}"
+    if info.file_size > limits.bytes_per_file:
+        state.not_opened(
+            ArchiveLimitError(
+                "压缩包中一个文件的大小",
+                f"“{where}”解压后为{size_text(info.file_size)}",
+                size_text(limits.bytes_per_file),
+                fix=f"该文件未解压；{_UNZIP_FIX}",
+            )
+        )
+        return None
+    if info.file_size > budget:
+        raise _Bomb(zip_path)
+    try:
+        with archive.open(info) as handle:
+            # Never trust the declared size of a possible bomb: read at most one byte past it.
+            data = handle.read(min(budget, limits.bytes_per_file) + 1)
+    except Exception as exc:  # bad CRC, unsupported method, truncated data...
+        state.problem(f"ZIP附件损坏：{where}无法解压（{exc}）")
+        return None
+    if len(data) > budget:
+        raise _Bomb(zip_path)
+    if len(data) > limits.bytes_per_file:
+        state.not_opened(
+            ArchiveLimitError(
+                "压缩包中一个文件的大小",
+                f"“{where}”解压后超过{size_text(limits.bytes_per_file)}",
+                size_text(limits.bytes_per_file),
+                fix=f"该文件未解压；{_UNZIP_FIX}",
+            )
+        )
+        return None
+    return data
+
+
+class _Bomb(Exception):
+    """The message's archives would unpack past ``limits.archive_unpacked_bytes``."""
 
 
 def _extract_member(
@@ -921,31 +1040,44 @@ def _extract_member(
     """List one member; False once a limit is reached and the rest must be skipped."""
     name, clean = _zip_member_name(info)
     member_path = sanitize_member_path(name)
-    if state.zip_members >= MAX_ZIP_MEMBERS:
-        state.problem(f"ZIP附件中的文件超过{MAX_ZIP_MEMBERS}个，其余未解压：{zip_path}")
-        return False
     if not clean:
         state.problem(f"ZIP附件中的文件名无法解码，已按原始字节保存：{zip_path}/{member_path}")
     if info.flag_bits & 0x1:
-        state.problem(f"ZIP附件中的文件已加密，无法读取：{zip_path}/{member_path}")
+        state.file_problem(
+            "file.encrypted",
+            f"ZIP附件中的文件已加密，无法读取：{zip_path}/{member_path}",
+        )
         return True
-    budget = MAX_ZIP_TOTAL_BYTES - state.zip_bytes
     try:
-        with archive.open(info) as handle:
-            data = handle.read(budget + 1)  # never trust the declared size of a possible bomb
-    except Exception as exc:  # bad CRC, unsupported method, truncated data...
-        state.problem(f"ZIP附件损坏：{zip_path}/{member_path}无法解压（{exc}）")
-        return True
-    if len(data) > budget:
-        state.problem(
-            f"ZIP附件解压后超过{MAX_ZIP_TOTAL_BYTES // (1024 * 1024)}MB，疑似压缩炸弹，已停止解压：{zip_path}"
+        data = _read_member(archive, info, member_path, zip_path, state)
+    except _Bomb:
+        limit = state.limits.archive_unpacked_bytes
+        state.not_opened(
+            ArchiveLimitError(
+                "压缩包解压后的总大小",
+                f"“{zip_path}”解压到{size_text(state.zip_bytes)}后，下一个文件（{member_path}）会超过上限，其余文件未解压，疑似压缩炸弹",
+                f"每封邮件{size_text(limit)}",
+                fix=_UNZIP_FIX,
+            )
         )
         return False
+    if data is None:
+        return True
     state.zip_bytes += len(data)
     state.zip_members += 1
     path = state.add(member_path, data, _type_for_name(member_path), prefix=f"{zip_path}/", from_archive=True)
-    if level < MAX_ZIP_DEPTH and _is_archive(data, path):
-        _expand_zip(data, path, state, level=level + 1)
+    if _is_archive(data, path):
+        if level < state.limits.zip_depth:
+            _expand_zip(data, path, state, level=level + 1)
+        else:
+            state.not_opened(
+                ArchiveLimitError(
+                    "压缩包嵌套层数",
+                    f"“{path}”是第{level + 1}层压缩包，其中的文件未解压",
+                    f"{state.limits.zip_depth}层",
+                    fix=_UNZIP_FIX,
+                )
+            )
     return True
 
 
@@ -1013,12 +1145,31 @@ def _empty(problem: str) -> ParsedMessage:
     return ParsedMessage(None, "", None, None, None, "", [], [problem])
 
 
-def _parse(raw: bytes) -> ParsedMessage:
+def _too_large(raw: bytes, state: _State) -> Message:
+    """Only the headers of a message past its size limit: who sent it, when, about what."""
+    limit = state.limits.bytes_per_message
+    state.not_opened(
+        LimitExceededError(
+            "邮件大小",
+            f"邮件为{size_text(len(raw))}，其中的正文和附件未读取",
+            size_text(limit),
+            fix="请学校把附件分成几封邮件发送，或压缩图片后重新发送",
+        )
+    )
+    end = raw.find(b"\r\n\r\n", 0, 1024 * 1024)
+    end = raw.find(b"\n\n", 0, 1024 * 1024) if end < 0 else end
+    head = raw[: end if end >= 0 else 1024 * 1024]
+    return BytesParser(policy=email_policy.compat32).parsebytes(head, headersonly=True)
+
+
+def _parse(raw: bytes, limits: Limits, deadline: Deadline | None) -> ParsedMessage:
     if not raw.strip():
         return _empty("邮件内容为空（0字节）" if not raw else "邮件内容为空")
     # A BOM before the first header (saved by a Windows editor) hides every header.
     raw = raw[3:] if raw.startswith(_UTF8_BOM) else raw
-    state = _State()
+    state = _State(limits=limits, deadline=deadline or Deadline.start(limits))
+    if len(raw) > limits.bytes_per_message:
+        return _result(_too_large(raw, state), state)
     try:
         msg = _parse_bytes(raw)
     except RecursionError:
@@ -1031,7 +1182,14 @@ def _parse(raw: bytes) -> ParsedMessage:
             _collect_cids(msg, state)
         except Exception:  # only a hint for the inline rule; missing it is harmless
             state.problem("无法检查正文中引用的内嵌图片")
-        _walk_guarded(msg, state, depth=0, top_level=True, parent_type="")
+        try:
+            _walk_guarded(msg, state, depth=0, top_level=True, parent_type="")
+        except TimeLimitError as error:  # the attachments listed so far stay listed
+            state.file_problem(error.rule, f"{error.args[0]}；邮件中其余的附件未解压")
+    return _result(msg, state)
+
+
+def _result(msg: Message, state: _State) -> ParsedMessage:
     address, name = _sender(msg)
     subject_raw = _raw_header(msg, "subject")
     return ParsedMessage(
@@ -1043,12 +1201,16 @@ def _parse(raw: bytes) -> ParsedMessage:
         body_text=_body_text(state),
         attachments=state.attachments,
         problems=state.problems,
+        file_problems=state.file_problems,
     )
 
 
-def parse_message(raw: bytes) -> ParsedMessage:
-    """Parse one message. Never raises: unparseable input gives an empty result with a problem."""
+def parse_message(
+    raw: bytes, limits: Limits = DEFAULT_LIMITS, deadline: Deadline | None = None
+) -> ParsedMessage:
+    """Parse one message within ``limits`` (a deadline of ``limits.seconds_per_file`` unless
+    one is given). Never raises: unparseable input gives an empty result with a problem."""
     try:
-        return _parse(bytes(raw))
+        return _parse(bytes(raw), limits, deadline)
     except Exception as exc:  # the contract is "never raises", for any bytes
         return _empty(f"邮件无法解析（{type(exc).__name__}）")

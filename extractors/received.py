@@ -4,7 +4,13 @@ Files arrive two ways (design.md section 1): plan PDFs exported from the nationa
 and e-mails carrying Attachment 1 as a spreadsheet, a Word table or a scan. What a file is
 comes from its first bytes, its name and how it came; the reader of that kind does the rest.
 Like every extractor entry point this never raises for a bad input: an unreadable file comes
-back ``failed`` with the ``file.*`` error that the checks turn into a finding.
+back ``failed`` with the ``file.*`` error that the checks turn into a finding. Each file is read
+within its limits (schemas/limits.py): its size, a PDF's pages and inflated streams and a
+picture's pixels are measured before a decoder sees them, a table stops at its row and column
+limit, an e-mail's archives at theirs, and the whole file at its time limit; a file past one
+is ``failed`` with the ``file.*`` error that names the limit. A file named as a document we
+read (附件1.xlsx, 方案.pdf) whose bytes are no such document is a finding too, never a
+silent ``other``.
 """
 
 from __future__ import annotations
@@ -20,17 +26,21 @@ from email.utils import parsedate_to_datetime
 from typing import Literal
 
 from extractors.annex1 import extract_annex1_document
+from extractors.budget import Deadline
+from extractors.errors import LimitExceededError
 from extractors.filetype import TYPE_NAMES, FileType, sniff
 from extractors.mail import parse_message
+from extractors.pdf_limits import check_image_limits, check_pdf_limits
 from extractors.plan_document import extract_plan_document
 from extractors.plan_fields import PlanExtractor
 from schemas.document import DocumentKind, DocumentResult, ProcessingError
+from schemas.limits import DEFAULT_LIMITS, Limits, size_text
 from schemas.round_config import RoundConfig
 
 # upload: a file of the upload folder; message: an e-mail itself; mail: an e-mail's attachment.
 Origin = Literal["upload", "message", "mail"]
 
-EXTRACTOR_VERSION = "received-1"
+EXTRACTOR_VERSION = "received-2"
 
 ANNEX1_NAME = re.compile(r"附件\s*[1一]|统计表|信息表|试点信息|汇总表")
 PLAN_NAME = re.compile(r"方案|协议")
@@ -43,6 +53,12 @@ IMAGE_TYPES: frozenset[FileType] = frozenset({"jpeg", "png", "tiff", "gif", "bmp
 # Formats a school might use for a document we need, which we cannot read: the school resends.
 UNSUPPORTED_TYPES: frozenset[FileType] = frozenset({"rar", "7z", "rtf"})
 UNSUPPORTED_SUFFIXES = (".doc", ".wps", ".et", ".rar", ".7z", ".rtf", ".ofd", ".pages", ".numbers", ".hwp")
+# Names of files the readers take: such a file whose bytes are something else was meant to be
+# read, so it is a finding (the school sent a broken or wrong file), not a quiet ``other``.
+READABLE_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".docx", ".pdf")
+# Office formats that are zips: never unpacked at intake (extractors/mail.py), so a plain zip
+# under such a name would otherwise hide its members.
+OFFICE_ZIP_SUFFIXES = (".xlsx", ".xlsm", ".docx")
 
 
 # First bytes of the record archived for an upload-folder entry that was not read. No PDF,
@@ -99,12 +115,23 @@ def _failed(
     )
 
 
-def _message_document(content: bytes, source: str) -> DocumentResult:
-    """The e-mail itself: listed, never checked by rule; its defects are told to the reviewer."""
+def _message_document(content: bytes, source: str, limits: Limits, deadline: Deadline) -> DocumentResult:
+    """The e-mail itself: listed, never checked by rule; its defects are told to the reviewer,
+    and what it carried that was not opened (archive members past a limit, encrypted ones) to
+    the school, by its ``file.*`` rule."""
     if not content:
         return _failed(content, source, "other", "file.empty", "邮件文件为0字节")
-    parsed = parse_message(content)
-    errors = [ProcessingError(component="mail", code="mail.defect", message=text) for text in parsed.problems]
+    parsed = parse_message(content, limits, deadline)
+    told = {problem.message for problem in parsed.file_problems}
+    errors = [
+        ProcessingError(component="mail", code="mail.defect", message=text)
+        for text in parsed.problems
+        if text not in told
+    ]
+    errors.extend(
+        ProcessingError(component="mail", code=problem.rule, message=problem.message)
+        for problem in parsed.file_problems
+    )
     if not parsed.attachments:
         linked = any(marker in parsed.body_text for marker in LINKED_ATTACHMENT_MARKERS)
         errors.append(
@@ -127,7 +154,24 @@ def _scan(content: bytes, source: str, kind: DocumentKind, what: str) -> Documen
     return _failed(content, source, kind, "ocr.required", message, component="ocr")
 
 
-def _pdf(content: bytes, source: str, extractor: PlanExtractor, intended: DocumentKind) -> DocumentResult:
+def _limit_failed(
+    content: bytes, source: str, kind: DocumentKind, error: LimitExceededError
+) -> DocumentResult:
+    return _failed(content, source, kind, error.rule, str(error.args[0]), component="limits")
+
+
+def _pdf(
+    content: bytes,
+    source: str,
+    extractor: PlanExtractor,
+    intended: DocumentKind,
+    limits: Limits,
+    deadline: Deadline,
+) -> DocumentResult:
+    try:
+        check_pdf_limits(content, limits, deadline)
+    except LimitExceededError as error:
+        return _limit_failed(content, source, intended, error)
     result = extract_plan_document(content, source=source, extractor=extractor, expected_kind=intended)
     if result.kind == "plan" and result.plan is not None:
         return result
@@ -145,31 +189,53 @@ def extract_received(
     origin: Origin,
     config: RoundConfig,
     plan_extractor: PlanExtractor,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> DocumentResult:
-    """Read one received file as what it is."""
+    """Read one received file as what it is, within ``limits`` (its time limit starts here)."""
+    deadline = Deadline.start(limits)
     if content.startswith(NOT_READ_MARK):
         # Archived in place of an entry of the upload folder that was not read (a link, a pipe,
         # a file that vanished): its receipt is kept, with what the school must do.
         reason = content[len(NOT_READ_MARK) :].decode("utf-8", "replace").strip()
         return _failed(content, source, intended_kind(source, origin), "file.unreadable", reason)
     if origin == "message":
-        return _message_document(content, source)
+        return _message_document(content, source, limits, deadline)
     intended = intended_kind(source, origin)
     kind = sniff(content)
     name = file_name(source)
     if kind == "empty":
         return _failed(content, source, intended, "file.empty", "文件为0字节")
+    if len(content) > limits.bytes_per_file:
+        error = LimitExceededError(
+            "文件大小",
+            f"文件为{size_text(len(content))}，未读取",
+            size_text(limits.bytes_per_file),
+            fix="请学校压缩或拆分文件（如降低扫描分辨率）",
+        )
+        return _limit_failed(content, source, intended, error)
     if kind == "pdf":
-        return _pdf(content, source, plan_extractor, intended)
+        return _pdf(content, source, plan_extractor, intended, limits, deadline)
     if origin == "upload":
         # The platform takes plans as one merged PDF; anything else in its export is resent.
         what = TYPE_NAMES.get(kind, "无法识别的格式")
         return _failed(content, source, "plan", "file.unsupported_format", f"文件实际是{what}，不是PDF")
     if kind == "zip" and not _is_office_document(content):
+        if name.lower().endswith(OFFICE_ZIP_SUFFIXES):
+            # Named as a spreadsheet or Word file, it was not unpacked at intake: what the school
+            # meant to send is not in it, or not readable.
+            return _failed(
+                content,
+                source,
+                intended,
+                "file.unreadable",
+                f"“{name}”不是有效的Excel/Word文件（实际是一个普通ZIP压缩包），无法读取",
+            )
         # An e-mailed archive: its members were unpacked at intake and are read on their own.
         return _listed(content, source)
     if kind in ("zip", "ole"):
-        result = extract_annex1_document(content, source=source, config=config)
+        result = extract_annex1_document(
+            content, source=source, config=config, limits=limits, deadline=deadline
+        )
         if result.annex1 is None and intended == "plan":
             result.kind = "plan"
         elif result.kind == "other" and not ANNEX1_CLAIM.search(name):
@@ -180,6 +246,10 @@ def extract_received(
         return result
     if kind in IMAGE_TYPES:
         if ANNEX1_NAME.search(name):
+            try:
+                check_image_limits(content, limits)
+            except LimitExceededError as error:
+                return _limit_failed(content, source, "annex1", error)
             return _scan(content, source, "annex1", "附件1统计表")
         return _listed(content, source)
     if kind == "tnef":
@@ -194,7 +264,31 @@ def extract_received(
     if kind in UNSUPPORTED_TYPES or name.lower().endswith(UNSUPPORTED_SUFFIXES):
         what = TYPE_NAMES.get(kind, "无法识别的格式")
         return _failed(content, source, intended, "file.unsupported_format", f"文件是{what}，无法读取")
+    if ANNEX1_NAME.search(name) or PLAN_NAME.search(name) or name.lower().endswith(READABLE_SUFFIXES):
+        return _not_a_document(content, source, intended, kind, name)
     return _listed(content, source)
+
+
+def _not_a_document(
+    content: bytes, source: str, kind: DocumentKind, found: FileType, name: str
+) -> DocumentResult:
+    """A file named as a table or a plan whose bytes are no format we know: random bytes, a
+    truncated download, a web page saved under an .xls name."""
+    if found == "text":
+        return _failed(
+            content,
+            source,
+            kind,
+            "file.unsupported_format",
+            f"“{name}”是纯文本（如CSV或网页导出的表格），不是Excel/Word表格或PDF，无法读取",
+        )
+    return _failed(
+        content,
+        source,
+        kind,
+        "file.unreadable",
+        f"“{name}”的内容无法识别（不是有效的Excel、Word或PDF文件），可能已损坏，无法读取",
+    )
 
 
 def message_received_at(

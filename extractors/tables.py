@@ -8,6 +8,14 @@ everything outside tables as plain text lines for the 院校名称/联系人/日
 
 The first bytes, not the file name, decide the reader (schools rename .doc to .xls freely), and
 every failure is an :class:`InputFileError` whose message tells the school what to resend.
+
+Each file is read within its limits (schemas/limits.py): an Office file's parts are measured
+by their declared unpacked sizes before anything is unpacked (zipfile never inflates past a
+declared size), an xlsx sheet is streamed row by row (a 1.1 MB file of a million rows grew
+past 6.8 GB when loaded whole), an .xls sheet's declared size is read from its DIMENSIONS
+record before xlrd builds it, and a table stops at ``limits.rows_per_table`` and
+``limits.columns_per_table``: content past them is a ``LimitExceededError``. Formatted empty
+rows past the limit are skipped, never stored.
 """
 
 from __future__ import annotations
@@ -26,27 +34,32 @@ from docx import Document as open_docx
 from docx.oxml.ns import qn
 from docx.table import Table as DocxTable
 from docx.text.paragraph import Paragraph as DocxParagraph
+from openpyxl.utils import range_boundaries
 from openpyxl.utils.exceptions import InvalidFileException
-from openpyxl.worksheet.worksheet import Worksheet
+
+# The sheet parser behind openpyxl's read-only mode, used directly: it yields each row with
+# its row number and cells, so gaps are not padded and the merged ranges come with it.
+from openpyxl.worksheet._reader import WorkSheetParser
 from xlrd.compdoc import CompDoc
 
+from extractors.budget import Deadline
 from extractors.errors import (
     EmptyFileError,
     EncryptedFileError,
     InputFileError,
+    LimitExceededError,
     UnreadableFileError,
     UnsupportedFormatError,
 )
 from extractors.filetype import TYPE_NAMES, sniff
+from schemas.limits import DEFAULT_LIMITS, Limits, count_text, size_text
 
 TableFormat = Literal["xlsx", "docx", "xls"]
 
 RESEND = "请将附件1另存为.xlsx（Excel）或.docx（Word）格式重新发送，或发送签字盖章纸质表的扫描PDF。"
 
-# A sheet formatted down to row 1048576 must not become a million-row grid; no real
-# Attachment 1 comes near these sizes.
-MAX_ROWS = 2000
-MAX_COLUMNS = 100
+# What the school changes when a table is past its row or column limit.
+_TRIM = "超出部分未读取；请学校删除多余的行、列或工作表（只保留附件1统计表）"
 
 
 @dataclass(frozen=True)
@@ -79,15 +92,23 @@ class TableFile:
     paragraphs: list[str] = field(default_factory=list)
 
 
-def read_tables(content: bytes) -> TableFile:
-    """Read an .xlsx, .docx or .xls file; raises :class:`InputFileError` subclasses only."""
+def read_tables(
+    content: bytes, limits: Limits = DEFAULT_LIMITS, deadline: Deadline | None = None
+) -> TableFile:
+    """Read an .xlsx, .docx or .xls file within ``limits``; raises :class:`InputFileError`
+    subclasses only (``LimitExceededError`` past a limit, ``TimeLimitError`` past the time)."""
     kind = sniff(content)
+    clock = deadline or Deadline.start(limits)
     if kind == "empty":
         raise EmptyFileError("文件为空（0字节）", remedy=RESEND)
+    if len(content) > limits.bytes_per_file:
+        raise LimitExceededError(
+            "文件大小", f"文件为{size_text(len(content))}", size_text(limits.bytes_per_file), fix=_TRIM
+        )
     if kind == "zip":
-        return _read_zip_office(content)
+        return _read_zip_office(content, limits, clock)
     if kind == "ole":
-        return _read_ole(content)
+        return _read_ole(content, limits, clock)
     if kind in ("pdf", "jpeg", "png", "tiff", "gif", "bmp"):
         # A scan of the signed, stamped paper is a valid submission, but it is read by OCR, not
         # here; the message says so rather than asking the school to resend.
@@ -152,16 +173,40 @@ def _row_line(cells: list[str]) -> str:
 # ---- zip-based: xlsx and docx ---------------------------------------------------------------
 
 
-def _read_zip_office(content: bytes) -> TableFile:
+def _check_parts(archive: zipfile.ZipFile, limits: Limits) -> None:
+    """The parts' declared unpacked sizes against the limits, before any is unpacked: zipfile
+    stops inflating a part at its declared size, so a lying size only truncates (and fails)."""
+    total = 0
+    for info in archive.infolist():
+        if info.file_size > limits.decompressed_bytes_per_stream:
+            raise LimitExceededError(
+                "文件中一个部件解压后的大小",
+                f"“{info.filename}”为{size_text(info.file_size)}",
+                size_text(limits.decompressed_bytes_per_stream),
+                fix=f"疑似压缩炸弹或异常文件，未读取；{_TRIM}",
+            )
+        total += info.file_size
+    if total > limits.decompressed_bytes_per_file:
+        raise LimitExceededError(
+            "文件解压后的总大小",
+            f"为{size_text(total)}",
+            size_text(limits.decompressed_bytes_per_file),
+            fix=f"未读取；{_TRIM}（删除表格中的大图片）",
+        )
+
+
+def _read_zip_office(content: bytes, limits: Limits, deadline: Deadline) -> TableFile:
     try:
         archive = zipfile.ZipFile(io.BytesIO(content))
         names = set(archive.namelist())
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
         raise UnreadableFileError(f"文件已损坏或不完整，无法打开（{error}）", remedy=RESEND) from error
+    if "xl/workbook.xml" in names or "word/document.xml" in names:
+        _check_parts(archive, limits)
     if "xl/workbook.xml" in names:
-        return _read_xlsx(content)
+        return _read_xlsx(content, limits, deadline)
     if "word/document.xml" in names:
-        return _read_docx(content)
+        return _read_docx(content, limits, deadline)
     if "mimetype" in names:
         raise UnsupportedFormatError(f"文件是OpenDocument（.ods/.odt）文档；{RESEND}", remedy=RESEND)
     if "ppt/presentation.xml" in names:
@@ -171,40 +216,102 @@ def _read_zip_office(content: bytes) -> TableFile:
 
 def _load_xlsx(content: bytes, *, data_only: bool) -> Any:
     try:
-        return openpyxl.load_workbook(io.BytesIO(content), read_only=False, data_only=data_only)
+        return openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=data_only)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError) as error:
         raise UnreadableFileError(f"Excel文件已损坏，无法打开（{error}）", remedy=RESEND) from error
     except Exception as error:  # a corrupt part can fail anywhere inside openpyxl's XML parsing
         raise UnreadableFileError(f"Excel文件已损坏，无法打开（{error}）", remedy=RESEND) from error
 
 
-def _read_xlsx(content: bytes) -> TableFile:
+def _read_xlsx(content: bytes, limits: Limits, deadline: Deadline) -> TableFile:
     # Cached values for what Excel computed; the formula text where nothing was ever computed.
     values = _load_xlsx(content, data_only=True)
     formulas = _load_xlsx(content, data_only=False)
-    tables = []
-    for index, sheet in enumerate(values.worksheets):
-        tables.append(_xlsx_sheet(sheet, formulas[sheet.title], index))
+    try:
+        tables = [
+            _xlsx_sheet(sheet, formulas.worksheets[index], index, limits, deadline)
+            for index, sheet in enumerate(values.worksheets)
+        ]
+    except InputFileError:
+        raise
+    except Exception as error:  # damaged sheet XML fails while it streams, not when opened
+        raise UnreadableFileError(f"Excel文件中的工作表已损坏，无法读取（{error}）", remedy=RESEND) from error
+    finally:
+        values.close()
+        formulas.close()
     return TableFile(format="xlsx", tables=tables, text=_sheet_text(tables))
 
 
-def _xlsx_sheet(sheet: Worksheet, formula_sheet: Worksheet, index: int) -> Table:
-    height = min(sheet.max_row, MAX_ROWS)
-    width = min(sheet.max_column, MAX_COLUMNS)
+@dataclass
+class _SheetCells:
+    """One sheet streamed: its non-empty cells by (row, column), from 0, and its merged ranges."""
+
+    cells: dict[tuple[int, int], Any]
+    merges: list[tuple[int, int, int, int]]  # top, bottom, left, right, from 0, inclusive
+
+
+def _too_many(sheet: str, what: str, where: str, limit: int) -> LimitExceededError:
+    return LimitExceededError(
+        f"表格的{what}数", f"工作表“{sheet}”{where}仍有内容", f"{count_text(limit)}{what}", fix=_TRIM
+    )
+
+
+def _stream_sheet(sheet: Any, limits: Limits, deadline: Deadline) -> _SheetCells:
+    """Stream one read-only sheet; content past the row or column limit raises."""
+    book = sheet.parent
+    found: dict[tuple[int, int], Any] = {}
+    with sheet._get_source() as source:
+        parser = WorkSheetParser(
+            source,
+            sheet._shared_strings,
+            data_only=book.data_only,
+            epoch=book.epoch,
+            date_formats=book._date_formats,
+            timedelta_formats=book._timedelta_formats,
+        )
+        for number, cells in parser.parse():
+            deadline.check(f"工作表“{sheet.title}”第{number}行")
+            for cell in cells:
+                value = cell["value"]
+                if value is None or value == "":
+                    continue
+                if number > limits.rows_per_table:
+                    raise _too_many(sheet.title, "行", f"第{number}行", limits.rows_per_table)
+                column = cell["column"]
+                if column > limits.columns_per_table:
+                    raise _too_many(sheet.title, "列", f"第{column}列", limits.columns_per_table)
+                found[(number - 1, column - 1)] = value
+        merged = parser.merged_cells.mergeCell if parser.merged_cells is not None else []
+    merges = []
+    for merge in merged:
+        left, top, right, bottom = range_boundaries(merge.ref)
+        merges.append((top - 1, bottom - 1, left - 1, right - 1))
+    return _SheetCells(found, merges)
+
+
+def _xlsx_sheet(sheet: Any, formula_sheet: Any, index: int, limits: Limits, deadline: Deadline) -> Table:
+    streamed = _stream_sheet(sheet, limits, deadline)
+    # The formulas as written, for the cells Excel never computed (a file written by a library).
+    written = {
+        place: text
+        for place, text in _stream_sheet(formula_sheet, limits, deadline).cells.items()
+        if place not in streamed.cells and isinstance(text, str) and text.startswith("=")
+    }
+    filled = [*streamed.cells, *written]
+    height = max((r + 1 for r, _ in filled), default=0)
+    width = max((c + 1 for _, c in filled), default=0)
+    # A merged range reaching past the values (a title over empty cells) still labels them.
+    for top, _bottom, left, right in streamed.merges:
+        if (top, left) in streamed.cells:
+            width = max(width, min(right + 1, limits.columns_per_table))
     rows = [[""] * width for _ in range(height)]
-    formula_cells: set[tuple[int, int]] = set()
-    for r, row in enumerate(sheet.iter_rows(min_row=1, max_row=height, max_col=width)):
-        for c, cell in enumerate(row):
-            value = cell.value
-            if value is None:
-                written = formula_sheet.cell(row=r + 1, column=c + 1).value
-                if isinstance(written, str) and written.startswith("="):
-                    rows[r][c] = written
-                    formula_cells.add((r, c))
-                continue
-            rows[r][c] = value_text(value)
-    for merged in sheet.merged_cells.ranges:
-        _fill_merged(rows, merged.min_row - 1, merged.max_row - 1, merged.min_col - 1, merged.max_col - 1)
+    formula_cells = set(written)
+    for (r, c), text in written.items():
+        rows[r][c] = text
+    for (r, c), value in streamed.cells.items():
+        rows[r][c] = value_text(value)
+    for top, bottom, left, right in streamed.merges:
+        _fill_merged(rows, top, bottom, left, right)
     return Table(rows=_trimmed(rows), sheet=sheet.title, index=index, formulas=frozenset(formula_cells))
 
 
@@ -226,7 +333,7 @@ def _sheet_text(tables: list[Table]) -> str:
 # ---- docx -----------------------------------------------------------------------------------
 
 
-def _read_docx(content: bytes) -> TableFile:
+def _read_docx(content: bytes, limits: Limits, deadline: Deadline) -> TableFile:
     try:
         document = open_docx(io.BytesIO(content))
     except Exception as error:  # python-docx raises KeyError, XMLSyntaxError, ValueError... on damage
@@ -240,7 +347,9 @@ def _read_docx(content: bytes) -> TableFile:
                 if text:
                     paragraphs.append(text)
             else:
-                grids.extend(_docx_grids(item))
+                grids.extend(_docx_grids(item, limits, deadline))
+    except InputFileError:
+        raise
     except Exception as error:  # malformed table XML (a tc without a grid) must not crash a batch
         raise UnreadableFileError(f"Word文件中的表格已损坏，无法读取（{error}）", remedy=RESEND) from error
     tables = [Table(rows=rows, sheet=None, index=index) for index, rows in enumerate(grids)]
@@ -260,14 +369,28 @@ def _body_items(element: Any, parent: Any) -> Iterator[tuple[str, Any]]:
                 yield from _body_items(content, parent)
 
 
-def _docx_grids(table: DocxTable) -> list[list[list[str]]]:
-    """This table's grid, then the grids of tables nested in its cells."""
+def _docx_grids(table: DocxTable, limits: Limits, deadline: Deadline) -> list[list[list[str]]]:
+    """This table's grid, then the grids of tables nested in its cells; a table past the row
+    or column limit raises before its cells are read."""
+    rows = len(table._tbl.tr_lst)
+    if rows > limits.rows_per_table:
+        raise _too_many(
+            "Word表格",
+            "行",
+            f"有{count_text(rows)}行，第{limits.rows_per_table + 1}行起",
+            limits.rows_per_table,
+        )
     texts: list[list[str]] = []
     # The w:tc element behind each grid position; held (not just its id) so lxml keeps one
     # proxy per element and ``is`` tells a span's repeats from neighbouring cells.
     owners: list[list[object | None]] = []
     nested: list[DocxTable] = []
-    for row in table.rows:
+    for number, row in enumerate(table.rows, start=1):
+        deadline.check(f"Word表格第{number}行")
+        if len(row._tr.tc_lst) + row.grid_cols_before + row.grid_cols_after > limits.columns_per_table:
+            raise _too_many(
+                "Word表格", "列", f"第{number}行超过{limits.columns_per_table}列", limits.columns_per_table
+            )
         row_texts = [""] * row.grid_cols_before
         row_owners: list[object | None] = [None] * row.grid_cols_before
         for cell in row.cells:
@@ -284,7 +407,7 @@ def _docx_grids(table: DocxTable) -> list[list[list[str]]]:
     grid = _drop_span_only_columns(texts, owners)
     result = [grid] if any(any(row) for row in grid) else []
     for inner in nested:
-        result.extend(_docx_grids(inner))
+        result.extend(_docx_grids(inner, limits, deadline))
     return result
 
 
@@ -322,7 +445,7 @@ def _ole_stream_names(content: bytes) -> set[str]:
     return {entry.name for entry in compound.dirlist if entry.name}
 
 
-def _read_ole(content: bytes) -> TableFile:
+def _read_ole(content: bytes, limits: Limits, deadline: Deadline) -> TableFile:
     names = _ole_stream_names(content)
     if names & {"EncryptionInfo", "EncryptedPackage"}:
         raise EncryptedFileError(
@@ -334,7 +457,7 @@ def _read_ole(content: bytes) -> TableFile:
             "旧版Office/WPS文档（如WPS表格.et、WPS文字.wps），不是Excel工作簿",
         )
         raise UnsupportedFormatError(f"文件是{what}，无法读取其中的表格；{RESEND}", remedy=RESEND)
-    return _read_xls(content)
+    return _read_xls(content, limits, deadline)
 
 
 def _open_xls(content: bytes) -> xlrd.book.Book:
@@ -346,7 +469,7 @@ def _open_xls(content: bytes) -> xlrd.book.Book:
         return xlrd.open_workbook(file_contents=content, logfile=io.StringIO())
 
 
-def _read_xls(content: bytes) -> TableFile:
+def _read_xls(content: bytes, limits: Limits, deadline: Deadline) -> TableFile:
     try:
         book = _open_xls(content)
     except xlrd.XLRDError as error:
@@ -359,13 +482,28 @@ def _read_xls(content: bytes) -> TableFile:
         raise
     except Exception as error:  # truncated BIFF records fail with struct/index errors
         raise UnreadableFileError(f"Excel 97-2003文件已损坏，无法打开（{error}）", remedy=RESEND) from error
-    tables = [_xls_sheet(book, book.sheet_by_index(i), i) for i in range(book.nsheets)]
+    tables = [_xls_sheet(book, book.sheet_by_index(i), i, limits, deadline) for i in range(book.nsheets)]
     return TableFile(format="xls", tables=tables, text=_sheet_text(tables))
 
 
-def _xls_sheet(book: xlrd.book.Book, sheet: xlrd.sheet.Sheet, index: int) -> Table:
-    height = min(sheet.nrows, MAX_ROWS)
-    width = min(sheet.ncols, MAX_COLUMNS)
+def _xls_sheet(
+    book: xlrd.book.Book, sheet: xlrd.sheet.Sheet, index: int, limits: Limits, deadline: Deadline
+) -> Table:
+    # An .xls sheet holds at most 65536 rows of 256 columns, and the file is within its size
+    # limit; formatted empty cells past the limits are allowed, content is not.
+    height = min(sheet.nrows, limits.rows_per_table)
+    width = min(sheet.ncols, limits.columns_per_table)
+    for r in range(sheet.nrows):
+        deadline.check(f"工作表“{sheet.name}”第{r + 1}行")
+        if r < height and sheet.ncols <= width:
+            continue
+        types = sheet.row_types(r)
+        start = 0 if r >= height else width
+        for c in range(start, len(types)):
+            if types[c] not in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
+                if r >= height:
+                    raise _too_many(sheet.name, "行", f"第{r + 1}行", limits.rows_per_table)
+                raise _too_many(sheet.name, "列", f"第{c + 1}列", limits.columns_per_table)
     rows = [[_xls_cell(book, sheet, r, c) for c in range(width)] for r in range(height)]
     for top, bottom, left, right in sheet.merged_cells:
         # xlrd ranges are half-open: (rlo, rhi, clo, chi).

@@ -2,7 +2,9 @@
 
 Built once from the command line and the environment (PILOT_INTAKE_DB_URL,
 PILOT_INTAKE_ARCHIVE, PILOT_INTAKE_ROUND) and passed down; the embedded defaults keep
-everything under ``out/`` so a first run needs nothing configured.
+everything under ``out/`` so a first run needs nothing configured. The processing limits
+(schemas/limits.py) ride along: ``PILOT_INTAKE_LIMIT_<NAME>`` (``PILOT_INTAKE_LIMIT_ROWS_PER_TABLE
+=3000``) changes one of them without a code change.
 """
 
 from __future__ import annotations
@@ -11,6 +13,9 @@ import os
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
+
+from extractors.errors import ConfigurationError
+from schemas.limits import Limits
 
 DEFAULT_OUT = Path("out")
 
@@ -22,6 +27,7 @@ class Settings(BaseModel):
     archive_dir: Path = DEFAULT_OUT / "archive"
     cache_dir: Path = DEFAULT_OUT / "cache"
     round_file: Path | None = None
+    limits: Limits = Limits()
 
     @classmethod
     def from_environment(
@@ -38,4 +44,29 @@ class Settings(BaseModel):
         round_path = round_file or os.environ.get("PILOT_INTAKE_ROUND")
         if round_path:
             values["round_file"] = Path(round_path)
+        values["limits"] = limits_from_environment()
         return cls.model_validate(values)
+
+
+LIMIT_PREFIX = "PILOT_INTAKE_LIMIT_"
+
+
+def limits_from_environment(env: dict[str, str] | None = None) -> Limits:
+    """The defaults, with any ``PILOT_INTAKE_LIMIT_<NAME>`` the environment sets."""
+    source = os.environ if env is None else env
+    changed: dict[str, str] = {}
+    for key, value in source.items():
+        if not key.startswith(LIMIT_PREFIX):
+            continue
+        name = key.removeprefix(LIMIT_PREFIX).lower()
+        if name not in Limits.model_fields:
+            known = "、".join(LIMIT_PREFIX + field.upper() for field in Limits.model_fields)
+            raise ConfigurationError(f"未知的处理上限设置：{key}", remedy=f"可用的设置为：{known}。")
+        changed[name] = value.strip()
+    try:
+        return Limits.model_validate(changed)
+    except ValueError as error:
+        raise ConfigurationError(
+            f"处理上限设置无效：{'、'.join(LIMIT_PREFIX + n.upper() + '=' + v for n, v in changed.items())}",
+            remedy="处理上限须为正数（字节数、页数、行数、秒数等）。",
+        ) from error

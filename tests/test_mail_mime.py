@@ -19,7 +19,6 @@ from typing import Any
 
 import pytest
 
-import extractors.mail as mail
 from extractors.mail import MailAttachment, ParsedMessage, decode_header_text, parse_message
 from fixtures.mail import (
     NAME_ENCODINGS,
@@ -28,6 +27,7 @@ from fixtures.mail import (
     build_zip,
     expected_paths,
 )
+from schemas.limits import Limits
 
 CORPUS = Path("/work/shared/corpus/eml")
 BEIJING = dt.timezone(dt.timedelta(hours=8))
@@ -660,13 +660,22 @@ def test_zip_in_zip() -> None:
     innermost = zip_bytes([("deep.txt", b"deep")])
     inner = zip_bytes([("b.pdf", b"%PDF"), ("inner2.zip", innermost)])
     outer = zip_bytes([("a.txt", b"a"), ("inner.zip", inner)])
-    assert paths(zip_message(outer, name="outer.zip")) == [
+    raw = zip_message(outer, name="outer.zip")
+    assert paths(raw) == [
         "outer.zip",
         "outer.zip/a.txt",
         "outer.zip/inner.zip",
         "outer.zip/inner.zip/b.pdf",
-        "outer.zip/inner.zip/inner2.zip",  # listed, not opened: two levels are enough
+        "outer.zip/inner.zip/inner2.zip",
+        "outer.zip/inner.zip/inner2.zip/deep.txt",  # three levels by default
     ]
+    assert parse_message(raw).file_problems == []
+    shallow = parse_message(raw, Limits(zip_depth=2))
+    assert [a.path for a in shallow.attachments][-1] == "outer.zip/inner.zip/inner2.zip"  # listed, not opened
+    [problem] = shallow.file_problems
+    assert problem.rule == "file.archive_incomplete"
+    assert "嵌套层数" in problem.message and "outer.zip/inner.zip/inner2.zip" in problem.message
+    assert "上限为2层" in problem.message and "重新发送" in problem.message
 
 
 def _encrypted(content: bytes) -> bytes:
@@ -694,21 +703,24 @@ def test_encrypted_and_corrupt_zips_are_problems() -> None:
     assert all(isinstance(p, str) for p in parsed.problems)
 
 
-def test_zip_bomb_and_member_limits(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_zip_bomb_and_member_limits() -> None:
     bomb = zip_bytes([("zeros1.bin", b"\x00" * 600_000), ("zeros2.bin", b"\x00" * 600_000)])
-    monkeypatch.setattr(mail, "MAX_ZIP_TOTAL_BYTES", 1_000_000)
-    parsed = parse_message(zip_message(bomb, name="bomb.zip"))
+    parsed = parse_message(zip_message(bomb, name="bomb.zip"), Limits(archive_unpacked_bytes=1_000_000))
     assert [a.path for a in parsed.attachments] == ["bomb.zip", "bomb.zip/zeros1.bin"]
-    assert any("压缩炸弹" in p for p in parsed.problems)
-    monkeypatch.setattr(mail, "MAX_ZIP_MEMBERS", 3)
+    [bombed] = parsed.file_problems
+    assert bombed.rule == "file.archive_incomplete" and "压缩炸弹" in bombed.message
+    assert any("压缩炸弹" in p for p in parsed.problems)  # and in the mail log
     many = zip_bytes([(f"{i}.txt", b"x") for i in range(10)])
-    parsed = parse_message(zip_message(many, name="many.zip"))
+    parsed = parse_message(zip_message(many, name="many.zip"), Limits(zip_members=3))
     assert len(parsed.attachments) == 4
-    assert any("超过3个" in p for p in parsed.problems)
+    [crowded] = parsed.file_problems
+    assert "10个文件，其中7个未解压" in crowded.message and "上限为每封邮件3个" in crowded.message
 
 
-def test_real_size_limits_are_sane() -> None:
-    assert mail.MAX_ZIP_TOTAL_BYTES == 200 * 1024 * 1024 and mail.MAX_ZIP_MEMBERS == 500
+def test_default_limits_keep_real_zips_whole() -> None:
+    scans = zip_bytes([(f"扫描{i}.jpg", b"\xff\xd8\xff" + bytes(2000)) for i in range(60)])
+    parsed = parse_message(zip_message(scans, name="扫描件.zip"))
+    assert len(parsed.attachments) == 61 and parsed.file_problems == []
 
 
 # --------------------------------------------------------------------------------------------

@@ -30,10 +30,12 @@ from extractors.annex1.values import (
     parse_count_cell,
     parse_money_cell,
 )
+from extractors.budget import Deadline
 from extractors.errors import InputFileError
 from extractors.tables import TableFile, formula_value, read_tables
 from schemas.annex1 import Annex1Data, ExistingPilotRow, NewApplicationRow
 from schemas.document import DocumentResult, ProcessingError
+from schemas.limits import DEFAULT_LIMITS, Limits
 from schemas.round_config import RoundConfig
 
 # In a pilot row a blank 已完成考核 or 已缴 cell is how schools write "none yet": it reads as 0,
@@ -180,16 +182,24 @@ def has_annex1_title(book: TableFile) -> bool:
     return any(is_annex1_title(text) for text in heads)
 
 
-def extract_annex1_document(content: bytes, *, source: str, config: RoundConfig) -> DocumentResult:
+def extract_annex1_document(
+    content: bytes,
+    *,
+    source: str,
+    config: RoundConfig,
+    limits: Limits = DEFAULT_LIMITS,
+    deadline: Deadline | None = None,
+) -> DocumentResult:
     """One received Attachment 1 file -> DocumentResult. Never raises for a bad input: an
-    unreadable file comes back ``failed`` with its ``file.*`` error; a readable file without
+    unreadable file, or one past a limit (rows, columns, size), comes back ``failed`` with its
+    ``file.*`` error; a readable file without
     the tables ``partial`` with ``annex1.not_found``, as kind ``annex1`` when it is titled as
     Attachment 1 and kind ``other`` when it is some other table; unreadable cells ``partial``
     with one error each."""
     sha256 = hashlib.sha256(content).hexdigest()
     result = DocumentResult(source=source, sha256=sha256, kind="annex1")
     try:
-        book = read_tables(content)
+        book = read_tables(content, limits, deadline)
     except InputFileError as error:
         result.status = "failed"
         result.errors = [ProcessingError(component="reader", code=error.rule, message=str(error.args[0]))]
