@@ -1,0 +1,146 @@
+"""RapidOCR (PP-OCRv4 models on ONNX Runtime): the second OCR engine, for comparison and choice.
+
+Its models ship inside the ``rapidocr-onnxruntime`` wheel, so nothing is fetched at run time,
+and it is an optional extra (``pip install -e '.[rapid]'``): the package is imported only
+when the engine first reads a page, so the project works without it.
+
+RapidOCR finds text lines and reads each as one string with one score. The pipeline wants
+what tesseract gives, words with their own boxes, so each line is cut into CJK characters and
+Latin/digit runs, and their boxes are placed along the line's quadrilateral in proportion to
+how wide such characters print (a CJK character is square, an ASCII one about half as wide).
+"""
+
+from __future__ import annotations
+
+import threading
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from extractors.errors import OcrError
+from extractors.vision.engine import OcrWord
+
+_INSTALL = "pip install -c constraints.txt -e '.[rapid]'"
+
+Point = tuple[float, float]
+
+# One loaded RapidOCR per setting and thread: loading the three models takes longer than
+# reading a small page, and RapidOCR keeps per-call state on the instance, so threads that
+# read pages in parallel (onnxruntime releases the GIL) must not share one.
+_loaded = threading.local()
+
+
+@dataclass(frozen=True)
+class RapidOcrEngine:
+    """RapidOCR with the wheel's Chinese models. ``threads`` is per page: pages run in
+    parallel, so one thread each keeps the cores from being fought over (as with tesseract).
+    ``max_side`` is the longest side, in pixels, that the page is shrunk to before detection
+    (RapidOCR's own default); ``min_score`` drops lines the recogniser itself rejects."""
+
+    threads: int = 1
+    max_side: int = 2000
+    min_score: float = 0.5
+    name: str = "rapid"
+
+    def read(self, image: np.ndarray) -> list[OcrWord]:
+        model = _model(self.threads, self.max_side, self.min_score)
+        try:
+            result, _elapsed = model(image)
+        except Exception as error:  # onnxruntime, OpenCV and RapidOCR raise many types
+            raise OcrError(f"RapidOCR识别失败（{type(error).__name__}：{str(error)[:200]}）") from None
+        words: list[OcrWord] = []
+        for line in result or ():
+            quad, text, score = line[0], str(line[1]), float(line[2])
+            words += split_line(text, [(float(x), float(y)) for x, y in quad], score * 100.0)
+        return words
+
+
+def _model(threads: int, max_side: int, min_score: float) -> Any:
+    models: dict[tuple[int, int, float], Any] = _loaded.__dict__.setdefault("models", {})
+    key = (threads, max_side, min_score)
+    if key not in models:
+        models[key] = _load(threads, max_side, min_score)
+    return models[key]
+
+
+def _load(threads: int, max_side: int, min_score: float) -> Any:
+    try:
+        from rapidocr_onnxruntime import RapidOCR
+    except ImportError:
+        raise OcrError(f"服务器上没有安装RapidOCR（可运行 {_INSTALL} 安装，或改用tesseract）") from None
+    try:
+        return RapidOCR(
+            intra_op_num_threads=threads,
+            inter_op_num_threads=1,
+            max_side_len=max_side,
+            text_score=min_score,
+        )
+    except Exception as error:  # a damaged model file or an onnxruntime that will not load
+        raise OcrError(f"RapidOCR无法加载模型（{type(error).__name__}：{str(error)[:200]}）") from None
+
+
+def _width(char: str) -> float:
+    """How wide a character prints, in CJK character widths."""
+    return 1.0 if unicodedata.east_asian_width(char) in ("W", "F") else 0.5
+
+
+def tokens(text: str) -> list[tuple[str, int, int]]:
+    """(token, start, end) character offsets: each wide (CJK) character alone, runs of narrow
+    ones (Latin letters, digits, half-width punctuation) together, whitespace dropped."""
+    found: list[tuple[str, int, int]] = []
+    start: int | None = None
+    for index, char in enumerate(text):
+        if char.isspace() or _width(char) == 1.0:
+            if start is not None:
+                found.append((text[start:index], start, index))
+                start = None
+            if not char.isspace():
+                found.append((char, index, index + 1))
+        elif start is None:
+            start = index
+    if start is not None:
+        found.append((text[start:], start, len(text)))
+    return found
+
+
+def split_line(text: str, quad: Sequence[Point], confidence: float) -> list[OcrWord]:
+    """The words of one recognised line whose quadrilateral is ``quad`` (top-left, top-right,
+    bottom-right, bottom-left, as RapidOCR gives it). A line much taller than wide is vertical
+    text, which RapidOCR reads top to bottom."""
+    if len(quad) != 4 or not text.strip():
+        return []
+    top_left, top_right, bottom_right, bottom_left = (np.asarray(point, dtype=float) for point in quad)
+    height = max(np.linalg.norm(top_left - bottom_left), np.linalg.norm(top_right - bottom_right))
+    width = max(np.linalg.norm(top_left - top_right), np.linalg.norm(bottom_left - bottom_right))
+    if width > 0 and height / width >= 1.5:
+        # Vertical: the left and right sides run along the text.
+        side_a, side_b = (top_left, bottom_left), (top_right, bottom_right)
+    else:
+        side_a, side_b = (top_left, top_right), (bottom_left, bottom_right)
+    offsets = np.concatenate([[0.0], np.cumsum([_width(char) for char in text])])
+    total = float(offsets[-1])
+    words: list[OcrWord] = []
+    for token, start, end in tokens(text):
+        begin, finish = float(offsets[start]) / total, float(offsets[end]) / total
+        corners = np.array(
+            [
+                side_a[0] + (side_a[1] - side_a[0]) * begin,
+                side_a[0] + (side_a[1] - side_a[0]) * finish,
+                side_b[0] + (side_b[1] - side_b[0]) * begin,
+                side_b[0] + (side_b[1] - side_b[0]) * finish,
+            ]
+        )
+        words.append(
+            OcrWord(
+                text=token,
+                x0=float(corners[:, 0].min()),
+                top=float(corners[:, 1].min()),
+                x1=float(corners[:, 0].max()),
+                bottom=float(corners[:, 1].max()),
+                confidence=confidence,
+            )
+        )
+    return words
