@@ -168,10 +168,11 @@ def zip_of(members: list[tuple[str, bytes]], *, stored: bool = False) -> bytes:
     return buffer.getvalue()
 
 
-def nested_zip(depth: int, innermost: list[tuple[str, bytes]]) -> bytes:
-    """``depth`` zips, each holding the next (level1.zip holds level2.zip ...), the last ``innermost``."""
+def nested_zip(depth: int, innermost: list[tuple[str, bytes]], *, first: int = 1) -> bytes:
+    """``depth`` zips, each holding the next: the returned one is level ``first`` and holds
+    ``第{first + 1}层.zip``, and so on; the last holds ``innermost``."""
     content = zip_of(innermost)
-    for level in range(depth, 1, -1):
+    for level in range(first + depth - 1, first, -1):
         content = zip_of([(f"第{level}层.zip", content)])
     return content
 

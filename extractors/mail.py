@@ -611,6 +611,7 @@ class _State:
     limits: Limits = DEFAULT_LIMITS
     deadline: Deadline | None = None
     file_problems: list[FileProblem] = field(default_factory=list)
+    oversized: list[str] = field(default_factory=list)  # the current archive's members too large
 
     def problem(self, text: str) -> None:
         if text not in self.problems:
@@ -981,11 +982,17 @@ def _expand_zip(content: bytes, zip_path: str, state: _State, *, level: int) -> 
     if len(chosen) < len(members):
         kept = {id(info) for info in chosen}
         _too_many(zip_path, members, [i for i in members if id(i) not in kept], state)
-    for number, info in enumerate(chosen, start=1):
-        if state.deadline is not None:
-            state.deadline.check(f"“{zip_path}”中的第{number}个文件")
-        if not _extract_member(archive, info, zip_path, state, level=level):
-            break
+    outer, state.oversized = state.oversized, []
+    try:
+        for number, info in enumerate(chosen, start=1):
+            if state.deadline is not None:
+                state.deadline.check(f"“{zip_path}”中的第{number}个文件")
+            if not _extract_member(archive, info, zip_path, state, level=level):
+                break
+    finally:
+        if state.oversized:
+            _oversized(zip_path, state.oversized, state)
+        state.oversized = outer
 
 
 def _read_member(
@@ -997,14 +1004,7 @@ def _read_member(
     budget = limits.archive_unpacked_bytes - state.zip_bytes
     where = f"{zip_path}/{member_path}"
     if info.file_size > limits.bytes_per_file:
-        state.not_opened(
-            ArchiveLimitError(
-                "压缩包中一个文件的大小",
-                f"“{where}”解压后为{size_text(info.file_size)}",
-                size_text(limits.bytes_per_file),
-                fix=f"该文件未解压；{_UNZIP_FIX}",
-            )
-        )
+        state.oversized.append(member_path)
         return None
     if info.file_size > budget:
         raise _Bomb(zip_path)
@@ -1018,16 +1018,22 @@ def _read_member(
     if len(data) > budget:
         raise _Bomb(zip_path)
     if len(data) > limits.bytes_per_file:
-        state.not_opened(
-            ArchiveLimitError(
-                "压缩包中一个文件的大小",
-                f"“{where}”解压后超过{size_text(limits.bytes_per_file)}",
-                size_text(limits.bytes_per_file),
-                fix=f"该文件未解压；{_UNZIP_FIX}",
-            )
-        )
+        state.oversized.append(member_path)
         return None
     return data
+
+
+def _oversized(zip_path: str, names: list[str], state: _State) -> None:
+    """One record per archive for its members too large to unpack."""
+    listed = "、".join(names[:5]) + ("等" if len(names) > 5 else "")
+    state.not_opened(
+        ArchiveLimitError(
+            "压缩包中文件的大小",
+            f"“{zip_path}”中有{len(names)}个文件解压后超过上限，未解压（{listed}）",
+            f"每个文件{size_text(state.limits.bytes_per_file)}",
+            fix=_UNZIP_FIX,
+        )
+    )
 
 
 class _Bomb(Exception):

@@ -250,10 +250,9 @@ class _SheetCells:
     merges: list[tuple[int, int, int, int]]  # top, bottom, left, right, from 0, inclusive
 
 
-def _too_many(sheet: str, what: str, where: str, limit: int) -> LimitExceededError:
-    return LimitExceededError(
-        f"表格的{what}数", f"工作表“{sheet}”{where}仍有内容", f"{count_text(limit)}{what}", fix=_TRIM
-    )
+def _too_many(where: str, what: str, limit: int) -> LimitExceededError:
+    """``where`` names the table and the place past the limit: 工作表“Sheet1”第5001行仍有内容."""
+    return LimitExceededError(f"表格的{what}数", where, f"{count_text(limit)}{what}", fix=_TRIM)
 
 
 def _stream_sheet(sheet: Any, limits: Limits, deadline: Deadline) -> _SheetCells:
@@ -276,10 +275,12 @@ def _stream_sheet(sheet: Any, limits: Limits, deadline: Deadline) -> _SheetCells
                 if value is None or value == "":
                     continue
                 if number > limits.rows_per_table:
-                    raise _too_many(sheet.title, "行", f"第{number}行", limits.rows_per_table)
+                    raise _too_many(f"工作表“{sheet.title}”第{number}行仍有内容", "行", limits.rows_per_table)
                 column = cell["column"]
                 if column > limits.columns_per_table:
-                    raise _too_many(sheet.title, "列", f"第{column}列", limits.columns_per_table)
+                    raise _too_many(
+                        f"工作表“{sheet.title}”第{column}列仍有内容", "列", limits.columns_per_table
+                    )
                 found[(number - 1, column - 1)] = value
         merged = parser.merged_cells.mergeCell if parser.merged_cells is not None else []
     merges = []
@@ -374,12 +375,7 @@ def _docx_grids(table: DocxTable, limits: Limits, deadline: Deadline) -> list[li
     or column limit raises before its cells are read."""
     rows = len(table._tbl.tr_lst)
     if rows > limits.rows_per_table:
-        raise _too_many(
-            "Word表格",
-            "行",
-            f"有{count_text(rows)}行，第{limits.rows_per_table + 1}行起",
-            limits.rows_per_table,
-        )
+        raise _too_many(f"Word文件中的一个表格有{count_text(rows)}行", "行", limits.rows_per_table)
     texts: list[list[str]] = []
     # The w:tc element behind each grid position; held (not just its id) so lxml keeps one
     # proxy per element and ``is`` tells a span's repeats from neighbouring cells.
@@ -388,9 +384,7 @@ def _docx_grids(table: DocxTable, limits: Limits, deadline: Deadline) -> list[li
     for number, row in enumerate(table.rows, start=1):
         deadline.check(f"Word表格第{number}行")
         if len(row._tr.tc_lst) + row.grid_cols_before + row.grid_cols_after > limits.columns_per_table:
-            raise _too_many(
-                "Word表格", "列", f"第{number}行超过{limits.columns_per_table}列", limits.columns_per_table
-            )
+            raise _too_many(f"Word文件中的一个表格第{number}行的列数过多", "列", limits.columns_per_table)
         row_texts = [""] * row.grid_cols_before
         row_owners: list[object | None] = [None] * row.grid_cols_before
         for cell in row.cells:
@@ -502,8 +496,8 @@ def _xls_sheet(
         for c in range(start, len(types)):
             if types[c] not in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
                 if r >= height:
-                    raise _too_many(sheet.name, "行", f"第{r + 1}行", limits.rows_per_table)
-                raise _too_many(sheet.name, "列", f"第{c + 1}列", limits.columns_per_table)
+                    raise _too_many(f"工作表“{sheet.name}”第{r + 1}行仍有内容", "行", limits.rows_per_table)
+                raise _too_many(f"工作表“{sheet.name}”第{c + 1}列仍有内容", "列", limits.columns_per_table)
     rows = [[_xls_cell(book, sheet, r, c) for c in range(width)] for r in range(height)]
     for top, bottom, left, right in sheet.merged_cells:
         # xlrd ranges are half-open: (rlo, rhi, clo, chi).

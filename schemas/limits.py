@@ -59,10 +59,10 @@ def size_text(count: int) -> str:
 
 
 def count_text(count: int) -> str:
-    """A large count in Chinese units: 1.2亿, 2万, 5000."""
+    """A count as a reviewer reads it: 1.2亿, 2万, 20001, 5000."""
     if count >= 100_000_000:
         value = count / 100_000_000
         return f"{value:.0f}亿" if value >= 100 else f"{value:.3g}亿"
     if count >= 10_000 and count % 10_000 == 0:
         return f"{count // 10_000}万"
-    return f"{count:,}"
+    return str(count)
