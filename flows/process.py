@@ -105,8 +105,9 @@ def _extraction_cache_key(context: TaskRunContext, parameters: dict[str, Any]) -
 # would) the n-th time it reaches <point>. It exists for tests/test_kill_resume.py, which must
 # hit the moments between archiving and committing reliably in a real run; unset, it costs one
 # dictionary lookup. Points: run-started, archiving (a file written to the archive, its
-# receipt not yet committed), archived (committed), extracted (a reading finished, not yet
-# saved), saved (a document committed).
+# receipt not yet committed), archived (committed), all-archived (inbox and folder taken in,
+# nothing read yet), extracted (a reading finished, not yet saved), saved (a document
+# committed).
 _fault_hits: Counter[str] = Counter()
 
 
@@ -633,6 +634,7 @@ def intake(settings: Settings, uploads: str | None = None, inbox: str | None = N
         _ingest_inbox(source, sessions, run, settings, config, summary)
     if uploads:
         _ingest_uploads(Path(uploads), sessions, run, settings, summary)
+    fault_point("all-archived")
     _process_pending(sessions, config, settings, summary)
     _check_schools(sessions, run, config, summary)
     with sessions() as session:

@@ -24,7 +24,6 @@ from extractors.received import (
     ANNEX1_CLAIM,
     ANNEX1_NAME,
     PLAN_NAME,
-    UNSUPPORTED_SUFFIXES,
     Origin,
     file_name,
     intended_kind,
@@ -122,6 +121,10 @@ def submission_key(kind: str, school: str | None, certificate: str | None, sourc
     return f"source|{source}"
 
 
+# A file name suffix as the readers test it (.xlsx, .rar); anything longer or stranger is none.
+_SUFFIX = re.compile(r"[a-z0-9]{1,8}")
+
+
 def receipt_origin(source: str, message_name: str | None) -> Origin:
     """How a receipt came: the upload folder (no message), an e-mail itself, or its attachment."""
     if message_name is None:
@@ -152,8 +155,10 @@ def receipt_route(source: str, origin: Origin) -> str:
         sent_as = "plan"
     else:
         sent_as = "other"  # a photo, a letter: Attachment 1 only if its content is one
-    unsupported = ":unsupported-name" if name.lower().endswith(UNSUPPORTED_SUFFIXES) else ""
-    return f"mail:{sent_as}{unsupported}"
+    # The readers test the name's suffix too (.rar, .xlsx, .pdf; a scan's form); any suffix of
+    # the kind they test is part of the route.
+    suffix = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    return f"mail:{sent_as}:{suffix}" if _SUFFIX.fullmatch(suffix) else f"mail:{sent_as}"
 
 
 def finding_from_row(row: FindingRow) -> Finding:
