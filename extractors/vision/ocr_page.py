@@ -119,7 +119,21 @@ def _line_doubtful(line: list[OcrWord]) -> bool:
     or words it was unsure of."""
     latin = any(_LATIN.search(word.text) for word in line)
     unsure = any(word.confidence < _TRUSTED for word in line)
-    return latin or (unsure and _mean_confidence(line) < _TRUSTED)
+    return latin or _headless(line) or (unsure and _mean_confidence(line) < _TRUSTED)
+
+
+def _headless(line: list[OcrWord]) -> bool:
+    """The line opens with a mark of its own (、 ) ，): the number or word before it was lost."""
+    return bool(line) and min(line, key=lambda w: w.x0).text[:1] in "、，,。.)）:："
+
+
+def _without_tall_words(words: list[OcrWord]) -> list[OcrWord]:
+    """Words taller than a few lines are misreadings of a column (the numbers 1. 2. 3. of a
+    list read as one word): kept, they would glue the lines they span into one."""
+    if len(words) < 5:
+        return words
+    median = statistics.median(w.bottom - w.top for w in words)
+    return [w for w in words if w.bottom - w.top <= 2.5 * median]
 
 
 def _reread_lines(image: np.ndarray, words: list[OcrWord], engine: OcrEngine) -> list[OcrWord]:
@@ -127,15 +141,17 @@ def _reread_lines(image: np.ndarray, words: list[OcrWord], engine: OcrEngine) ->
     engine is surer of it."""
     reread = getattr(engine, "read_line", None)
     if reread is None:
-        return words
+        return _without_tall_words(words)
     height, width = image.shape[:2]
     result: list[OcrWord] = []
-    for line in _pixel_lines(words):
+    for line in _pixel_lines(_without_tall_words(words)):
         if not _line_doubtful(line):
             result.extend(line)
             continue
         pad = 0.4 * statistics.median(w.bottom - w.top for w in line)
-        x0 = int(max(min(w.x0 for w in line) - pad, 0))
+        # What a headless line lost lies to its left: look a few characters further out.
+        reach = 3 * statistics.median(w.bottom - w.top for w in line) if _headless(line) else pad
+        x0 = int(max(min(w.x0 for w in line) - reach, 0))
         top = int(max(min(w.top for w in line) - pad, 0))
         x1 = int(min(max(w.x1 for w in line) + pad, width))
         bottom = int(min(max(w.bottom for w in line) + pad, height))
@@ -146,8 +162,16 @@ def _reread_lines(image: np.ndarray, words: list[OcrWord], engine: OcrEngine) ->
         old_latin = sum(len(_LATIN.findall(w.text)) for w in line)
         new_latin = sum(len(_LATIN.findall(w.text)) for w in again)
         better = again and (
-            _mean_confidence(again) > _mean_confidence(line) + 2
-            or (new_latin < old_latin and _mean_confidence(again) >= _mean_confidence(line) - 5)
+            (_headless(line) and not _headless(again))
+            or _mean_confidence(again) > _mean_confidence(line) + 2
+            # The page pass is sure of itself when it reads a line of dates in the Latin model
+            # (人数 -> AR): fewer stray letters win unless the new reading is far less sure.
+            or (new_latin < old_latin and _mean_confidence(again) >= _mean_confidence(line) - 20)
+            or (
+                len(_CJK.findall("".join(w.text for w in again)))
+                > len(_CJK.findall("".join(w.text for w in line)))
+                and _mean_confidence(again) >= _mean_confidence(line) - 3
+            )
         )
         result.extend(again if better else line)
     return result

@@ -9,6 +9,7 @@ rendered pages are held at once, so a long scan costs the memory of a few pages.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 
@@ -16,8 +17,23 @@ from extractors.errors import OcrError
 from extractors.vision.images import PageImage, render_pdf
 from extractors.vision.ocr_page import OcrOptions, OcrPage, cached_read
 
+# Documents are extracted in parallel too (the flow's task runner): one gate per process keeps
+# the number of pages being read at once at ``workers``, whatever the number of documents.
+_GATE_LOCK = threading.Lock()
+_GATES: dict[int, threading.BoundedSemaphore] = {}
+
+
+def _gate(workers: int) -> threading.BoundedSemaphore:
+    with _GATE_LOCK:
+        return _GATES.setdefault(workers, threading.BoundedSemaphore(workers))
+
 
 def _read(image: PageImage, options: OcrOptions) -> OcrPage:
+    with _gate(max(1, options.workers)):
+        return _read_now(image, options)
+
+
+def _read_now(image: PageImage, options: OcrOptions) -> OcrPage:
     return cached_read(
         image, options, image.pixels.shape[1] * 72.0 / image.dpi, image.pixels.shape[0] * 72.0 / image.dpi
     )

@@ -20,7 +20,9 @@ from extractors.vision.engine import OcrWord
 # OpenMP threads would only fight over the same cores.
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
-_CJK_CONFIG = "-c preserve_interword_spaces=1"
+# Plans are printed horizontally: a list with a wide gap after its numbers must not be taken
+# for a column of vertical text (then 1. 证书名称 / 2. 等级 is read top to bottom).
+_CJK_CONFIG = "-c preserve_interword_spaces=1 -c textord_tabfind_vertical_text=0"
 
 
 @dataclass(frozen=True)
