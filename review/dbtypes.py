@@ -49,10 +49,9 @@ def _map_strings(value: Any, convert: Callable[[str], str]) -> Any:
     return value
 
 
-class SafeText(TypeDecorator[str]):
-    """TEXT that holds NUL on PostgreSQL too."""
+class _NulSafe(TypeDecorator[str]):
+    """A string type that holds NUL on PostgreSQL too."""
 
-    impl = Text
     cache_ok = True
 
     def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
@@ -66,7 +65,14 @@ class SafeText(TypeDecorator[str]):
         return unescape_nul(value)
 
 
-class SafeString(SafeText):
+class SafeText(_NulSafe):
+    """TEXT that holds NUL on PostgreSQL too."""
+
+    impl = Text
+    cache_ok = True
+
+
+class SafeString(_NulSafe):
     """VARCHAR(n) that holds NUL on PostgreSQL too (n counts the stored, escaped characters)."""
 
     impl = String

@@ -18,6 +18,7 @@ no commit, exactly as the OOM killer would do it.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -80,20 +81,15 @@ def run_process(folder: Path, work: Path, env: dict[str, str], kill_at: str | No
         "--db", f"sqlite:///{work / 'review.sqlite3'}", "--archive", str(work / "archive"),
     ]  # fmt: skip
     child_env = {**env, **({"PILOT_INTAKE_KILL_AT": kill_at} if kill_at else {})}
-    log = (work / "runs.log").open("a")
-    try:
+    with (work / "runs.log").open("a") as log:
         child = subprocess.Popen(
             command, cwd=work, env=child_env, stdout=log, stderr=log, start_new_session=True
         )
         try:
             return child.wait(timeout=600)
         finally:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(child.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-    finally:
-        log.close()
 
 
 QUERIES = {

@@ -20,14 +20,17 @@ from pathlib import Path
 
 from PIL import Image
 from sqlalchemy import Engine, select, text
+from sqlalchemy.orm import Session
 
 from benchmarks.intake import export_of
 from flows.process import intake
 from flows.settings import Settings
+from review.archive import RawArchive
 from review.db import make_engine, migrate, session_factory
-from review.models import Document, FindingRow, Page, ReceivedFile
+from review.models import Document, FindingRow, MailMessage, Page, ReceivedFile
 from review.queries import unprocessed_receipts
-from review.store import receipt_route
+from review.store import receipt_route, record_received_file, save_document, start_run
+from schemas.document import DocumentResult
 
 SCHOOL = "湖南科技职业学院"
 
@@ -173,3 +176,30 @@ def test_a_database_from_before_routes_upgrades(db_url: str) -> None:
             assert sorted(r.source for r in unprocessed_receipts(session)) == ["001.eml", "001.eml/附件1.png"]
     finally:
         engine.dispose()
+
+
+def test_the_same_plan_uploaded_and_mailed_is_not_two_current_plans(session: Session, tmp_path: Path) -> None:
+    """Two routes, one submission, the very same bytes: the later receipt (in receipt order)
+    replaces the earlier, so the school is not told it sent two plans for one certificate."""
+    run = start_run(session, source_root="x", config_name="hunan-2022")
+    content = b"%PDF-1.4 the plan"
+    archived = RawArchive(tmp_path / "archive").store(content)
+    message = MailMessage(key="folder:001.eml", name="001.eml", claimed_by_run_id=run.id)
+    session.add(message)
+    session.flush()
+    when = dt.datetime(2022, 4, 18, 1, 0, tzinfo=dt.UTC)
+    sources = {f"{SCHOOL}/方案.pdf": None, "001.eml/试点工作方案.pdf": message.id}
+    outcomes = []
+    for source, message_id in sources.items():
+        record_received_file(
+            session, run=run, archived=archived, source=source, received_at=when, message_id=message_id
+        )
+        result = DocumentResult(source=source, sha256=hashlib.sha256(content).hexdigest(), kind="plan")
+        outcomes.append(save_document(session, result, run=run, school=SCHOOL, certificate="Web前端开发"))
+    session.commit()
+    assert [o.created for o in outcomes] == [True, True]
+    upload, mailed = (session.get(Document, o.document_id) for o in outcomes)
+    assert upload is not None and mailed is not None
+    assert (upload.route, mailed.route) == ("upload:plan", "mail:plan:pdf")
+    assert (upload.version, mailed.version) == (1, 2)
+    assert upload.superseded_by_id == mailed.id and mailed.superseded_by_id is None
