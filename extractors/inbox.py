@@ -30,6 +30,8 @@ from typing import Literal, Protocol, Self, cast, get_args
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from extractors.errors import ConfigurationError, PilotIntakeError, TransientError
+from extractors.received import not_read_record
+from schemas.limits import DEFAULT_LIMITS, Limits, size_text
 
 Security = Literal["tls", "starttls", "none"]
 
@@ -112,10 +114,14 @@ class FolderInbox:
     in their ``:2,`` info; nothing else about the file changes (a rename keeps content and mtime).
     Plain folder: nothing is ever changed; the review database alone remembers what is done,
     because renaming files in a folder staff saved by hand would surprise them.
+
+    A message file larger than ``limits.bytes_per_message`` is never read into memory: its
+    place is taken by a record saying so, which becomes its ``file.too_large`` finding.
     """
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, limits: Limits = DEFAULT_LIMITS) -> None:
         self.root = Path(root)
+        self.limits = limits
         if not self.root.is_dir():
             raise ConfigurationError(
                 f"收件箱文件夹不存在：{self.root}", remedy="请检查收件箱路径（文件夹或Maildir）是否正确。"
@@ -161,10 +167,23 @@ class FolderInbox:
         for mtime, path in sorted(_with_mtimes(self._eml_files())):
             relative = path.relative_to(self.root).as_posix()
             try:
-                raw = path.read_bytes()
+                raw = self._read(path, relative)
             except FileNotFoundError:
                 continue  # removed by staff since the listing: nothing to take in
             yield InboxMessage(key=f"file:{relative}", name=relative, raw=raw, received_at=_from_mtime(mtime))
+
+    def _read(self, path: Path, name: str) -> bytes:
+        """The message's bytes, or the record that it is past its size limit (not read)."""
+        with path.open("rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            limit = self.limits.bytes_per_message
+            if size <= limit:
+                return handle.read()
+        reason = (
+            f"邮件大小超过处理上限：邮件文件为{size_text(size)}，上限为{size_text(limit)}，未读取。"
+            "请学校把附件分成几封邮件发送，或压缩图片后重新发送"
+        )
+        return not_read_record(name, reason, rule="file.too_large")
 
     def _eml_files(self) -> Iterator[Path]:
         for directory, subdirectories, files in os.walk(self.root):
@@ -190,7 +209,7 @@ class FolderInbox:
         # A mail client may move the file (new/ -> cur/, new flags) between listing and reading.
         for _attempt in range(3):
             try:
-                raw, mtime = path.read_bytes(), path.stat().st_mtime
+                raw, mtime = self._read(path, base), path.stat().st_mtime
             except FileNotFoundError:
                 moved = self._locate(base)
                 if moved is None:
@@ -698,7 +717,7 @@ def _load_secret(name: str) -> str:
     return value
 
 
-def open_inbox(spec: str, env: Mapping[str, str] = os.environ) -> Inbox:
+def open_inbox(spec: str, env: Mapping[str, str] = os.environ, limits: Limits = DEFAULT_LIMITS) -> Inbox:
     """``"imap"``, ``"imap://user@host:port/MAILBOX?security=none&done=flag"`` or a folder path.
 
     URL parts override the ``PILOT_INTAKE_IMAP_*`` variables; the password never comes from the
@@ -708,7 +727,7 @@ def open_inbox(spec: str, env: Mapping[str, str] = os.environ) -> Inbox:
         return ImapInbox.from_environment(env)
     if spec.startswith(("imap://", "imaps://")):
         return ImapInbox.from_environment({**env, **_settings_from_url(spec)})
-    return FolderInbox(Path(spec).expanduser())
+    return FolderInbox(Path(spec).expanduser(), limits)
 
 
 def _settings_from_url(url: str) -> dict[str, str]:

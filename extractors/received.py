@@ -66,9 +66,24 @@ OFFICE_ZIP_SUFFIXES = (".xlsx", ".xlsm", ".docx")
 NOT_READ_MARK = b"%pilot-intake: entry not read%\n"
 
 
-def not_read_record(source: str, reason: str) -> bytes:
-    """What is archived for an entry that was not read: the mark, its path and why."""
-    return NOT_READ_MARK + f"{reason}（{source}）".encode()
+# The rules a record may name (a line ``rule:<id>`` after the mark; none means file.unreadable).
+_RECORD_RULES = frozenset({"file.unreadable", "file.too_large"})
+
+
+def not_read_record(source: str, reason: str, rule: str = "file.unreadable") -> bytes:
+    """What is archived for an entry that was not read: the mark, its path and why; ``rule``
+    is its finding (``file.too_large`` for a file past its size limit, never read into memory)."""
+    head = "" if rule == "file.unreadable" else f"rule:{rule}\n"
+    return NOT_READ_MARK + f"{head}{reason}（{source}）".encode()
+
+
+def _read_record(content: bytes) -> tuple[str, str]:
+    """(rule, reason) of a not-read record."""
+    text = content[len(NOT_READ_MARK) :].decode("utf-8", "replace")
+    first, newline, rest = text.partition("\n")
+    if newline and first.startswith("rule:") and first.removeprefix("rule:") in _RECORD_RULES:
+        return first.removeprefix("rule:"), rest.strip()
+    return "file.unreadable", text.strip()
 
 
 def file_name(source: str) -> str:
@@ -196,8 +211,9 @@ def extract_received(
     if content.startswith(NOT_READ_MARK):
         # Archived in place of an entry of the upload folder that was not read (a link, a pipe,
         # a file that vanished): its receipt is kept, with what the school must do.
-        reason = content[len(NOT_READ_MARK) :].decode("utf-8", "replace").strip()
-        return _failed(content, source, intended_kind(source, origin), "file.unreadable", reason)
+        rule, reason = _read_record(content)
+        record_kind: DocumentKind = "other" if origin == "message" else intended_kind(source, origin)
+        return _failed(content, source, record_kind, rule, reason)
     if origin == "message":
         return _message_document(content, source, limits, deadline)
     intended = intended_kind(source, origin)

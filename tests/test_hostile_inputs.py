@@ -24,6 +24,7 @@ from benchmarks.hostile import (
     zip_of,
 )
 from checks import check_document
+from extractors.inbox import FolderInbox
 from extractors.mail import parse_message
 from extractors.plan_document import plan_extractor_for
 from extractors.received import Origin, extract_received
@@ -104,6 +105,22 @@ def test_message_too_large_keeps_its_headers() -> None:
         f for f in message_findings(raw, Limits(bytes_per_message=2000)) if f.rule == "file.too_large"
     ]
     assert "邮件大小" in finding.message and "分成几封" in finding.message
+
+
+def test_message_file_too_large_is_never_read_into_memory(tmp_path: Path) -> None:
+    raw = mail_with([("附件1.xlsx", annex1_xlsx())])
+    (tmp_path / "big.eml").write_bytes(raw)
+    small = mail_with([])
+    (tmp_path / "small.eml").write_bytes(small)
+    limits = Limits(bytes_per_message=len(raw) - 1)
+    fetched = {message.name: message for message in FolderInbox(tmp_path, limits).fetch()}
+    assert fetched["small.eml"].raw == small
+    record = fetched["big.eml"].raw
+    assert len(record) < 1000 and b"PK" not in record  # a record of what was not read, not the bytes
+    result = read(record, "big.eml", "message", limits)
+    assert (result.kind, result.status) == ("other", "failed")
+    finding = only_finding(result, "file.too_large")
+    assert "邮件大小" in finding.message and "big.eml" in finding.message
 
 
 # ---- archives: nothing inside dropped without a record ------------------------------------------
