@@ -130,7 +130,7 @@ def gray_seal_mask(gray: np.ndarray) -> np.ndarray:
     mid = ((gray > 70) & (gray < 190)).astype(np.uint8)
     black = (gray <= 70).astype(np.uint8)
     near_black = cv2.dilate(black, np.ones((3, 3), np.uint8))
-    return mid & (1 - near_black)
+    return (mid & (near_black == 0)).astype(np.uint8)
 
 
 def ink_mask(gray: np.ndarray) -> np.ndarray:
@@ -220,7 +220,7 @@ def _circle_through(points: np.ndarray) -> tuple[float, float, float] | None:
 def _cut_fit(points: np.ndarray, mask_shape: tuple[int, int], dpi: float) -> _Outline | None:
     """A round seal cut by a vertical line near the left or right edge (a 骑缝章 half, or a
     stamp over the page edge): the circle through the curved part, clipped at the cut."""
-    height, width = mask_shape
+    _height, width = mask_shape
     x_min, x_max = float(points[:, 0].min()), float(points[:, 0].max())
     margin = mm_to_px(12, dpi)
     if x_max >= width - margin:
@@ -236,7 +236,7 @@ def _cut_fit(points: np.ndarray, mask_shape: tuple[int, int], dpi: float) -> _Ou
     if circle is None:
         return None
     cx, cy, r = circle
-    if cut_side == "right" and cx - r > cut - 0.2 * r or cut_side == "left" and cx + r < cut + 0.2 * r:
+    if (cut_side == "right" and cx - r > cut - 0.2 * r) or (cut_side == "left" and cx + r < cut + 0.2 * r):
         return None
     if cut_side == "right":
         return _Outline(cx, cy, r, r, 0.0, "round", clip_x1=cut + 1)
@@ -301,7 +301,7 @@ def _candidate_outlines(mask: np.ndarray, dpi: float) -> list[_Outline]:
     """Outlines of the ink clusters of a seal's size. A cluster is ink within 3 mm of other
     ink (a ring broken by wear, with its text and star); its outline is fitted to the convex
     hull of its ink, which is the frame of a seal whatever lies inside it."""
-    group = max(3, int(round(mm_to_px(3.0, dpi))))
+    group = max(3, round(mm_to_px(3.0, dpi)))
     joined = cv2.dilate(mask, np.ones((group, group), np.uint8))
     count, labels, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
     low = mm_to_px(MIN_SIZE_MM, dpi) * 0.3
