@@ -32,7 +32,8 @@ from extractors.annex1.values import (
 )
 from extractors.budget import Deadline
 from extractors.errors import InputFileError
-from extractors.tables import TableFile, formula_value, read_tables
+from extractors.formulas import formula_value
+from extractors.tables import TableFile, read_tables
 from schemas.annex1 import Annex1Data, ExistingPilotRow, NewApplicationRow
 from schemas.document import DocumentResult, ProcessingError
 from schemas.limits import DEFAULT_LIMITS, Limits
