@@ -946,7 +946,8 @@ def _wanted_first(members: list[zipfile.ZipInfo], room: int) -> list[zipfile.Zip
         return members
     names = _member_names(members)
     wanted = [i for i, name in enumerate(names) if _DOCUMENT_IMAGE_WORDS.search(name.rpartition("/")[2])]
-    rest = [i for i in range(len(members)) if i not in set(wanted)]
+    chosen = set(wanted)
+    rest = [i for i in range(len(members)) if i not in chosen]
     return [members[i] for i in sorted((wanted + rest)[:room])]
 
 
