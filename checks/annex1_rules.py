@@ -11,7 +11,6 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import TypeVar
 
 from checks.registry import RuleHit, rule
-from extractors.normalize import match_key
 from schemas.annex1 import Annex1Data, ExistingPilotRow, NewApplicationRow
 from schemas.finding import Severity
 from schemas.round_config import RoundConfig
@@ -99,23 +98,6 @@ def fee_overpaid(data: Annex1Data, config: RoundConfig) -> Iterator[RuleHit]:
             )
 
 
-@rule("annex1.seal_missing", Severity.ERROR, "附件1统计表未加盖学校公章", "annex1")
-def seal_missing(data: Annex1Data, config: RoundConfig) -> Iterator[RuleHit]:
-    if data.seal.present is False:
-        yield RuleHit(message="附件1统计表未加盖学校公章，请学校盖章后扫描重新报送。")
-
-
-@rule("annex1.seal_mismatch", Severity.ERROR, "附件1统计表的公章不是本校公章", "annex1")
-def seal_mismatch(data: Annex1Data, config: RoundConfig) -> Iterator[RuleHit]:
-    seal, school = data.seal.institution, data.school
-    if data.seal.present and seal and school and match_key(seal) != match_key(school):
-        yield RuleHit(
-            message=f"附件1统计表加盖的公章为“{seal}”，与填报学校“{school}”不一致，请核实。",
-            evidence=seal,
-        )
-
-
-@rule("annex1.signature_missing", Severity.ERROR, "附件1统计表没有主管领导签字", "annex1")
-def signature_missing(data: Annex1Data, config: RoundConfig) -> Iterator[RuleHit]:
-    if data.signature.present is False:
-        yield RuleHit(message="附件1统计表没有主管领导签字，请学校签字盖章后扫描重新报送。")
+# The seal and signature rules (annex1.seal_missing, annex1.seal_mismatch,
+# annex1.signature_missing) are decided with the plan's in checks.seal_rules.
+from checks import seal_rules as _seal_rules  # noqa: E402, F401  (registers them)
