@@ -31,8 +31,9 @@ from extractors.filetype import TYPE_NAMES, sniff
 from extractors.layout import GridRow, table_rows, text_right_edge, with_table_rows
 from extractors.normalize import clean_line
 from extractors.text_quality import looks_like_latin1_mojibake, poor_hidden_layer, redecoded_as_gbk
+from extractors.vision.images import load_picture
 from extractors.vision.ocr_page import OcrOptions, OcrPage
-from extractors.vision.scanned import ocr_pdf_pages
+from extractors.vision.scanned import ocr_images, ocr_pdf_pages
 from schemas.document import ProcessingError
 from schemas.facts import Box, Cell, Line, PageFacts, Word
 
@@ -111,15 +112,41 @@ def read_pdf_text(content: bytes, ocr: OcrOptions | None = DEFAULT_OCR) -> PdfTe
     for page in pages:
         if page.error is not None:
             errors.append(page.error)
+    return PdfText(pages=_with_blocks(pages), errors=errors, repaired=repaired)
+
+
+def _with_blocks(pages: list[_PageRead]) -> list[PageFacts]:
+    """The pages' facts with their logical lines, wrapped at the document's own right edge."""
     right_edge = text_right_edge(
         [line for page in pages for line in page.facts.lines],
         max((page.facts.width for page in pages), default=None),
     )
-    facts = [
+    return [
         page.facts.model_copy(update={"blocks": with_table_rows(page.free_lines, page.rows, right_edge)})
         for page in pages
     ]
-    return PdfText(pages=facts, errors=errors, repaired=repaired)
+
+
+def read_picture_text(content: bytes, ocr: OcrOptions = DEFAULT_OCR) -> PdfText:
+    """A JPG/PNG/TIFF (a photo or scan of the paper) read by OCR, one page per frame. Raises
+    ``InputFileError`` when the picture cannot be decoded."""
+    images = load_picture(content)
+    pages: list[_PageRead] = []
+    errors: list[ProcessingError] = []
+    for number, result in ocr_images(images, ocr):
+        image = images[number - 1]
+        blank = PageFacts(
+            number=number,
+            width=image.pixels.shape[1] * 72.0 / image.dpi,
+            height=image.pixels.shape[0] * 72.0 / image.dpi,
+        )
+        if isinstance(result, OcrError):
+            page = _page_not_read(_PageRead(blank), result)
+            errors.append(page.error)  # type: ignore[arg-type]
+            pages.append(page)
+        else:
+            pages.append(_page_from_ocr(blank, result))
+    return PdfText(pages=_with_blocks(pages), errors=errors)
 
 
 def _with_ocr(content: bytes, pages: list[_PageRead], options: OcrOptions) -> list[_PageRead]:

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import hashlib
 
-from extractors.classify import classify_pages
+from extractors.annex1.scanned import annex1_from_pages
+from extractors.classify import classify_pages, page_title, title_kind
 from extractors.errors import InputFileError
-from extractors.pdf_text import read_pdf_text
+from extractors.pdf_text import DEFAULT_OCR, read_pdf_text
 from extractors.plan_fields import PlanExtractor
+from extractors.vision.ocr_page import OcrOptions
 from schemas.document import DocumentKind, DocumentResult, PlanFacts, ProcessingError
+from schemas.facts import PageFacts
 from schemas.plan import FIELD_NAMES
 from schemas.round_config import RoundConfig
 
@@ -25,6 +28,12 @@ def plan_extractor_for(config: RoundConfig) -> PlanExtractor:
     schools.update({alias: school.name for school in config.schools for alias in school.aliases})
     certificates = config.certificate_names()
     return PlanExtractor(certificates=certificates, schools=schools, default_year=config.year)
+
+
+def _titled_plan(pages: list[PageFacts]) -> bool:
+    """A page titled as the plan (…试点工作方案): then the document is a plan, whatever tables
+    it holds."""
+    return any(page.kind == "plan" and title_kind(page_title(page)) == "plan" for page in pages)
 
 
 def _review_notes(facts: PlanFacts) -> list[ProcessingError]:
@@ -57,11 +66,17 @@ def _review_notes(facts: PlanFacts) -> list[ProcessingError]:
 
 
 def extract_plan_document(
-    content: bytes, *, source: str, extractor: PlanExtractor, expected_kind: DocumentKind = "plan"
+    content: bytes,
+    *,
+    source: str,
+    extractor: PlanExtractor,
+    expected_kind: DocumentKind = "plan",
+    annex1_config: RoundConfig | None = None,
+    ocr: OcrOptions | None = DEFAULT_OCR,
 ) -> DocumentResult:
     sha256 = hashlib.sha256(content).hexdigest()
     try:
-        text = read_pdf_text(content)
+        text = read_pdf_text(content, ocr)
     except InputFileError as error:
         return DocumentResult(
             source=source,
@@ -86,6 +101,11 @@ def extract_plan_document(
         ]
         result.status = "failed"
         return result
+    if annex1_config is not None and not _titled_plan(pages):
+        # Attachment 1 as a PDF (the stamped scan, or printed from Excel): read as its table.
+        annex1 = annex1_from_pages(pages, errors, source=source, sha256=sha256, config=annex1_config)
+        if annex1 is not None:
+            return annex1
     if not any(page.kind == "plan" for page in pages):
         result.kind = "other"
         result.status = "partial" if errors else "ok"

@@ -18,8 +18,10 @@ _MIN_CELL_POINTS = 8.0  # a cell is at least a character high and wide
 _MAX_CELL_SHARE = 0.4  # a hole taller than this share of the page is a frame, not a cell
 
 
-def grid_rows(rule_mask: np.ndarray, points_per_pixel: float) -> list[GridRow]:
-    """Rows of cell boxes (PDF points) enclosed by the mask's lines, top to bottom."""
+def grid_rows(rule_mask: np.ndarray, points_per_pixel: float, min_cell: float | None = None) -> list[GridRow]:
+    """Rows of cell boxes enclosed by the mask's lines, top to bottom, in PDF points (pixels
+    times ``points_per_pixel``); ``min_cell`` is the smallest cell side in those units."""
+    smallest = _MIN_CELL_POINTS if min_cell is None else min_cell
     contours, hierarchy = cv2.findContours(rule_mask, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
     if hierarchy is None:
         return []
@@ -29,7 +31,7 @@ def grid_rows(rule_mask: np.ndarray, points_per_pixel: float) -> list[GridRow]:
         if hierarchy[0][index][3] < 0:  # an outer contour: the lines themselves
             continue
         x, y, w, h = cv2.boundingRect(contour)
-        if w * points_per_pixel < _MIN_CELL_POINTS or h * points_per_pixel < _MIN_CELL_POINTS:
+        if w * points_per_pixel < smallest or h * points_per_pixel < smallest:
             continue
         if h > _MAX_CELL_SHARE * height:
             continue

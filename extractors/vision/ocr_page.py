@@ -29,7 +29,7 @@ from extractors.vision.tesseract import TesseractEngine
 from schemas.facts import Box, Word
 
 # Bump when preparation or reading changes, so cached pages are read again.
-_PIPELINE_VERSION = "1"
+_PIPELINE_VERSION = "2"
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 # Below this mean confidence, or with this little Chinese on an inked page, the page may lie
 # sideways or upside down: ask the engine's orientation detector.
@@ -177,6 +177,58 @@ def _reread_lines(image: np.ndarray, words: list[OcrWord], engine: OcrEngine) ->
     return result
 
 
+def _inside(word: OcrWord, box: Box) -> bool:
+    x, y = (word.x0 + word.x1) / 2, (word.top + word.bottom) / 2
+    return box.x0 <= x <= box.x1 and box.top <= y <= box.bottom
+
+
+def _has_ink(image: np.ndarray, box: Box) -> bool:
+    crop = image[int(box.top) + 3 : int(box.bottom) - 3, int(box.x0) + 3 : int(box.x1) - 3]
+    return crop.size > 0 and float(np.count_nonzero(crop < 128)) / crop.size > 0.004
+
+
+def _reread_cells(
+    image: np.ndarray, words: list[OcrWord], grid: list[GridRow], engine: OcrEngine
+) -> list[OcrWord]:
+    """Table cells whose reading is doubtful (stray Latin letters, unsure, or nothing read
+    where there is ink) read again one cell at a time: the page pass mistakes bold or
+    two-line headers (试点规模（人）) for English, and a cell alone is read as Chinese."""
+    reread = getattr(engine, "read_block", None)
+    if reread is None or not grid:
+        return words
+    cells = [box for row in grid for box in row if box is not None]
+    taken: set[int] = set()
+    replaced: list[OcrWord] = []
+    for box in cells:
+        inside = [i for i, word in enumerate(words) if i not in taken and _inside(word, box)]
+        taken.update(inside)
+        old = [words[i] for i in inside]
+        doubtful = (
+            any(_LATIN.search(w.text) for w in old)
+            or (old and _mean_confidence(old) < _TRUSTED)
+            or (not old and _has_ink(image, box))
+        )
+        if not doubtful:
+            replaced.extend(old)
+            continue
+        x0, top = int(box.x0) + 2, int(box.top) + 2
+        crop = image[top : int(box.bottom) - 2, x0 : int(box.x1) - 2]
+        again = [
+            OcrWord(w.text, w.x0 + x0, w.top + top, w.x1 + x0, w.bottom + top, w.confidence)
+            for w in (reread(crop) if crop.size else [])
+        ]
+        old_latin = sum(len(_LATIN.findall(w.text)) for w in old)
+        new_latin = sum(len(_LATIN.findall(w.text)) for w in again)
+        better = bool(again) and (
+            not old
+            or _mean_confidence(again) > _mean_confidence(old) + 2
+            or (new_latin < old_latin and _mean_confidence(again) >= _mean_confidence(old) - 20)
+        )
+        replaced.extend(again if better else old)
+    replaced.extend(word for i, word in enumerate(words) if i not in taken)
+    return replaced
+
+
 def read_page_image(image: PageImage, engine: OcrEngine, page_width: float, page_height: float) -> OcrPage:
     """OCR one page; ``page_width``/``page_height`` are the page's size in points as it lies
     in the file (for a picture, its size at its dpi)."""
@@ -196,6 +248,8 @@ def read_page_image(image: PageImage, engine: OcrEngine, page_width: float, page
             if _mean_confidence(turned_words) > _mean_confidence(words):
                 prepared, words, turned = turned_prepared, turned_words, rotate_by
     width, height = (page_height, page_width) if turned in (90, 270) else (page_width, page_height)
+    pixel_grid = grid_rows(prepared.rule_mask, 1.0, min_cell=8.0 * prepared.gray.shape[1] / width)
+    words = _reread_cells(prepared.lines_removed, words, pixel_grid, engine)
     scale = width / prepared.gray.shape[1]
     facts = [
         Word(
@@ -211,13 +265,17 @@ def read_page_image(image: PageImage, engine: OcrEngine, page_width: float, page
         width=width,
         height=height,
         words=facts,
-        grid=grid_rows(prepared.rule_mask, scale),
+        grid=[[_scaled(box, scale) if box else None for box in row] for row in pixel_grid],
         skew_degrees=prepared.skew_degrees,
         turned_degrees=turned,
         flattened=prepared.flattened,
         mean_confidence=round(_mean_confidence(words), 1) if words else None,
         engine=engine.name,
     )
+
+
+def _scaled(box: Box, scale: float) -> Box:
+    return Box(x0=box.x0 * scale, top=box.top * scale, x1=box.x1 * scale, bottom=box.bottom * scale)
 
 
 def _cache_key(image: PageImage, options: OcrOptions, page_width: float, page_height: float) -> str:

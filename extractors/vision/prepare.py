@@ -135,14 +135,12 @@ def page_outline(rgb: np.ndarray) -> np.ndarray | None:
 
 
 def flatten(rgb: np.ndarray, corners: np.ndarray) -> np.ndarray:
-    """The photographed sheet warped to a straight A-series rectangle."""
+    """The photographed sheet warped to a straight rectangle of its own proportions."""
     ordered = _order_corners(corners)
     top = np.linalg.norm(ordered[1] - ordered[0])
     left = np.linalg.norm(ordered[3] - ordered[0])
     width = int(max(top, np.linalg.norm(ordered[2] - ordered[3])))
     height = int(max(left, np.linalg.norm(ordered[2] - ordered[1])))
-    if height < width * 1.2:  # keep the page's portrait proportions when the photo is foreshortened
-        height = int(width * 1.414)
     target = np.array([[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]], np.float32)
     matrix = cv2.getPerspectiveTransform(ordered, target)
     return cv2.warpPerspective(rgb, matrix, (width, height), borderValue=(255, 255, 255))
@@ -163,13 +161,61 @@ def _order_corners(corners: np.ndarray) -> np.ndarray:
 
 
 def ruling_lines(gray: np.ndarray) -> np.ndarray:
-    """Long horizontal and vertical strokes (table rules, underlines) as a 255 mask."""
+    """Long horizontal and vertical strokes (table rules, underlines) as a 255 mask. A stroke
+    counts as a rule when it is longer than any stroke of a character: a vertical one over
+    about one and a half lines of text (a short row's cell border is no longer than that), a
+    horizontal one over four characters."""
     ink = ink_mask(gray)
-    length = max(25, gray.shape[1] // 25)
-    horizontal = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1)))
-    vertical = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, length)))
+    height = text_height(gray) or gray.shape[0] / 60
+    vertical_length = int(max(1.6 * height, 15))
+    horizontal_length = int(max(4 * height, gray.shape[1] // 40, 25))
+    horizontal = cv2.morphologyEx(
+        ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (horizontal_length, 1))
+    )
+    vertical = cv2.morphologyEx(
+        ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, vertical_length))
+    )
     mask = cv2.bitwise_or(horizontal, vertical)
     return cv2.dilate(mask, np.ones((3, 3), np.uint8))
+
+
+def flat_field(gray: np.ndarray) -> np.ndarray:
+    """Paper made white and ink kept dark under uneven light (a phone's shadow, a gray scan
+    background): each pixel divided by the paper's brightness around it."""
+    small = _downscaled(gray, 600)
+    kernel = max(15, (max(small.shape) // 30) | 1)
+    background = cv2.morphologyEx(
+        small, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (kernel, kernel))
+    )
+    background = cv2.resize(background, (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_LINEAR)
+    flattened = cv2.divide(gray, np.maximum(background, 1), scale=255)
+    return np.asarray(flattened, dtype=np.uint8)
+
+
+def text_height(gray: np.ndarray) -> float | None:
+    """Median height in pixels of character-sized ink blobs, None on a page without text."""
+    ink = ink_mask(gray)
+    _, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    heights = [
+        int(s[cv2.CC_STAT_HEIGHT])
+        for s in stats[1:]
+        if 4 <= s[cv2.CC_STAT_HEIGHT] <= 120 and s[cv2.CC_STAT_AREA] >= 8
+    ]
+    if len(heights) < 20:
+        return None
+    return float(np.median(heights))
+
+
+_OCR_TEXT_HEIGHT = 28.0  # tesseract reads Chinese best with characters about this tall
+
+
+def enlarged_for_ocr(gray: np.ndarray) -> np.ndarray:
+    """Small print (a photo taken from afar, a low-resolution picture) enlarged for OCR."""
+    height = text_height(gray)
+    if height is None or height >= 0.7 * _OCR_TEXT_HEIGHT:
+        return gray
+    factor = min(_OCR_TEXT_HEIGHT / height, 3.0)
+    return cv2.resize(gray, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC)
 
 
 def prepare(rgb: np.ndarray, *, flatten_photo: bool = True) -> Prepared:
@@ -180,7 +226,7 @@ def prepare(rgb: np.ndarray, *, flatten_photo: bool = True) -> Prepared:
         if corners is not None:
             rgb = flatten(rgb, corners)
             flattened = True
-    gray = without_red_ink(rgb)
+    gray = enlarged_for_ocr(flat_field(without_red_ink(rgb)))
     angle = skew_angle(gray)
     gray = rotate(gray, angle)
     mask = ruling_lines(gray)

@@ -78,6 +78,13 @@ class TesseractEngine:
         )
         return single.read(image)
 
+    def read_block(self, image: np.ndarray) -> list[OcrWord]:
+        """A small block (a table cell, one or a few lines) read in Chinese only."""
+        single = TesseractEngine(
+            language=self.language.split("+")[0], page_segmentation=6, timeout_seconds=self.timeout_seconds
+        )
+        return single.read(image)
+
     def orientation(self, image: np.ndarray) -> tuple[int, float]:
         """(degrees to rotate clockwise to make the page upright, confidence) from tesseract's
         OSD; (0, 0.0) when OSD cannot tell (too little text)."""

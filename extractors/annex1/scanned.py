@@ -1,0 +1,168 @@
+"""Attachment 1 from a scan or a photo: OCR page facts -> the same cell grid an xlsx gives.
+
+The stamped paper table is read by OCR like any page (``extractors.pdf_text`` for PDFs,
+``extractors.vision`` for pictures); its ruled rows arrive as lines whose cells carry their
+boxes. Here the rows are laid on one column grid (the cell edges of the whole table, merged
+where they nearly coincide), a cell spanning several columns or rows is copied into each of
+them as a spreadsheet's merged cell is, and lines outside the table become the text around
+it. ``parse_annex1`` then reads it exactly as it reads a workbook.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from typing import cast
+
+from extractors.annex1.document import has_annex1_table, parse_annex1
+from extractors.errors import InputFileError
+from extractors.pdf_text import DEFAULT_OCR, read_picture_text
+from extractors.tables import Table, TableFile, TableFormat
+from extractors.vision.ocr_page import OcrOptions
+from schemas.document import DocumentResult, ProcessingError
+from schemas.facts import Cell, Line, PageFacts
+from schemas.round_config import RoundConfig
+
+_EDGE_TOLERANCE = 4.0  # points: two cell edges closer than this are one column border
+
+
+def _is_row(line: Line) -> bool:
+    return len(line.cells) >= 2
+
+
+def _borders(rows: Sequence[Line]) -> list[float]:
+    edges = sorted(edge for row in rows for cell in row.cells for edge in (cell.box.x0, cell.box.x1))
+    merged: list[list[float]] = []
+    for edge in edges:
+        if merged and edge - merged[-1][-1] <= _EDGE_TOLERANCE:
+            merged[-1].append(edge)
+        else:
+            merged.append([edge])
+    return [sum(group) / len(group) for group in merged]
+
+
+def _columns_of(cell: Cell, borders: list[float]) -> list[int]:
+    """Indexes of the columns (spaces between neighbouring borders) the cell covers."""
+    spans = []
+    for index in range(len(borders) - 1):
+        centre = (borders[index] + borders[index + 1]) / 2
+        if cell.box.x0 - _EDGE_TOLERANCE <= centre <= cell.box.x1 + _EDGE_TOLERANCE:
+            spans.append(index)
+    return spans
+
+
+def _grid(rows: Sequence[Line]) -> list[list[str]]:
+    """One table's rows on a common column grid, merged cells filled as in a spreadsheet."""
+    borders = _borders(rows)
+    width = max(len(borders) - 1, 1)
+    grid: list[list[str]] = [["" for _ in range(width)] for _ in rows]
+    for row_index, row in enumerate(rows):
+        for cell in row.cells:
+            columns = _columns_of(cell, borders) or [0]
+            # A cell taller than its row spans the rows below it (a merged section label).
+            spanned = [
+                below
+                for below in range(row_index, len(rows))
+                if below == row_index or rows[below].box.top < cell.box.bottom - _EDGE_TOLERANCE
+            ]
+            for target in spanned:
+                for column in columns:
+                    if not grid[target][column]:
+                        grid[target][column] = cell.text
+    return grid
+
+
+def _tables(pages: Sequence[PageFacts]) -> tuple[list[list[Line]], list[str]]:
+    """Runs of table rows (one run per table) and the lines outside them, in reading order."""
+    tables: list[list[Line]] = []
+    text: list[str] = []
+    current: list[Line] = []
+    for page in pages:
+        for line in page.blocks or page.lines:
+            if _is_row(line):
+                current.append(line)
+                continue
+            if current:
+                tables.append(current)
+                current = []
+            text.append(line.text)
+        if current:  # a table that goes on over the page is read as one, border by border
+            tables.append(current)
+            current = []
+    return tables, text
+
+
+def table_file_from_pages(pages: Sequence[PageFacts]) -> TableFile:
+    """The scanned table as a TableFile; the lines around it (title, school, contact, date,
+    signature) are its text and paragraphs."""
+    runs, text = _tables(pages)
+    tables = [Table(rows=_grid(run), sheet=None, index=index) for index, run in enumerate(runs)]
+    return TableFile(format=cast(TableFormat, "scan"), tables=tables, text="\n".join(text), paragraphs=text)
+
+
+def annex1_from_pages(
+    pages: Sequence[PageFacts],
+    errors: list[ProcessingError],
+    *,
+    source: str,
+    sha256: str,
+    config: RoundConfig,
+) -> DocumentResult | None:
+    """The pages read as an Attachment 1 (a scan, a photo, a PDF printed from Excel), or None
+    when they hold no Attachment 1 table. What could not be read is listed, not guessed."""
+    book = table_file_from_pages(pages)
+    if not has_annex1_table(book):
+        return None
+    parse = parse_annex1(book, config)
+    found = [*errors]
+    found.extend(
+        ProcessingError(component="annex1", code="annex1.value_unreadable", message=problem)
+        for problem in parse.problems
+    )
+    return DocumentResult(
+        source=source,
+        sha256=sha256,
+        kind="annex1",
+        page_count=len(pages),
+        pages=list(pages),
+        annex1=parse.data,
+        errors=found,
+        status="partial" if found else "ok",
+    )
+
+
+def extract_annex1_picture(
+    content: bytes, *, source: str, config: RoundConfig, ocr: OcrOptions = DEFAULT_OCR
+) -> DocumentResult:
+    """A JPG/PNG of the signed, stamped Attachment 1, read by OCR. Never raises for a bad
+    input: an undecodable picture comes back ``failed`` with its ``file.*`` error, a picture
+    without the table ``partial`` with ``annex1.not_found``."""
+    sha256 = hashlib.sha256(content).hexdigest()
+    try:
+        text = read_picture_text(content, ocr)
+    except InputFileError as error:
+        return DocumentResult(
+            source=source,
+            sha256=sha256,
+            kind="annex1",
+            status="failed",
+            errors=[ProcessingError(component="reader", code=error.rule, message=str(error.args[0]))],
+        )
+    result = annex1_from_pages(text.pages, text.errors, source=source, sha256=sha256, config=config)
+    if result is not None:
+        return result
+    unread = [page for page in text.pages if not page.readable]
+    message = (
+        "图片OCR识别失败，附件1内容需人工核对"
+        if unread
+        else "图片中没有识别出附件1院校试点信息统计表的表格（批次/证书名称/试点规模等表头），请人工核对"
+    )
+    return DocumentResult(
+        source=source,
+        sha256=sha256,
+        kind="annex1",
+        page_count=len(text.pages),
+        pages=text.pages,
+        errors=[*text.errors, ProcessingError(component="annex1", code="annex1.not_found", message=message)],
+        status="partial",
+    )
