@@ -194,7 +194,7 @@ def check_image_limits(content: bytes, limits: Limits = DEFAULT_LIMITS) -> None:
     """Raise ``LimitExceededError`` for a picture past the size or pixel limit, read from its
     header only (Pillow's ``Image.open`` decodes nothing). A header Pillow cannot read is left
     to the OCR step, which reports an unreadable picture itself."""
-    fix = "请学校降低扫描或拍照分辨率（如300dpi）后重新发送"
+    fix = "请学校降低扫描或拍照的分辨率（如300dpi）"
     if len(content) > limits.bytes_per_file:
         raise LimitExceededError(
             "图片文件大小", f"文件为{size_text(len(content))}", size_text(limits.bytes_per_file), fix=fix

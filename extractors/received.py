@@ -147,7 +147,7 @@ def _message_document(content: bytes, source: str, limits: Limits, deadline: Dea
         ProcessingError(component="mail", code=problem.rule, message=problem.message)
         for problem in parsed.file_problems
     )
-    if not parsed.attachments:
+    if not parsed.attachments and not parsed.file_problems:  # else those say why none were listed
         linked = any(marker in parsed.body_text for marker in LINKED_ATTACHMENT_MARKERS)
         errors.append(
             ProcessingError(
