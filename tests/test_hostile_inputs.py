@@ -101,10 +101,10 @@ def test_message_too_large_keeps_its_headers() -> None:
     raw = mail_with([("附件1.xlsx", annex1_xlsx())], subject="长沙学院报送材料")
     parsed = parse_message(raw, Limits(bytes_per_message=2000))
     assert parsed.subject == "长沙学院报送材料" and parsed.attachments == []
-    [finding] = [
-        f for f in message_findings(raw, Limits(bytes_per_message=2000)) if f.rule == "file.too_large"
-    ]
+    findings = message_findings(raw, Limits(bytes_per_message=2000))
+    [finding] = [f for f in findings if f.rule == "file.too_large"]
     assert "邮件大小" in finding.message and "分成几封" in finding.message
+    assert not any("没有附件" in f.message for f in findings)  # it had one; it was not read
 
 
 def test_message_file_too_large_is_never_read_into_memory(tmp_path: Path) -> None:
