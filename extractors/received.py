@@ -59,6 +59,7 @@ READABLE_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".docx", ".pdf")
 # Office formats that are zips: never unpacked at intake (extractors/mail.py), so a plain zip
 # under such a name would otherwise hide its members.
 OFFICE_ZIP_SUFFIXES = (".xlsx", ".xlsm", ".docx")
+_TEXT_SUFFIXES = (".eml", ".txt", ".htm", ".html", ".csv", ".xml")
 
 
 # First bytes of the record archived for an upload-folder entry that was not read. No PDF,
@@ -280,9 +281,20 @@ def extract_received(
     if kind in UNSUPPORTED_TYPES or name.lower().endswith(UNSUPPORTED_SUFFIXES):
         what = TYPE_NAMES.get(kind, "无法识别的格式")
         return _failed(content, source, intended, "file.unsupported_format", f"文件是{what}，无法读取")
-    if ANNEX1_NAME.search(name) or PLAN_NAME.search(name) or name.lower().endswith(READABLE_SUFFIXES):
+    if _meant_as_document(name, kind):
         return _not_a_document(content, source, intended, kind, name)
     return _listed(content, source)
+
+
+def _meant_as_document(name: str, found: FileType) -> bool:
+    """Named as a table or plan we read, with bytes that are none: an .xlsx or .pdf name, or
+    (for bytes of no known format) an Attachment 1 or plan name that is not a mail or text
+    file's (a forwarded 方案.eml in GBK is no known format either)."""
+    lower = name.lower()
+    if lower.endswith(READABLE_SUFFIXES):
+        return True
+    named = bool(ANNEX1_NAME.search(name) or PLAN_NAME.search(name))
+    return found == "unknown" and named and not lower.endswith(_TEXT_SUFFIXES)
 
 
 def _not_a_document(

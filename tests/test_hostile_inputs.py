@@ -226,3 +226,14 @@ def test_cli_run_over_a_hostile_mail(tmp_path: Path) -> None:
     # the good table inside the archive is read beside them
     assert documents["school.eml/材料.zip/统计表.xlsx"]["kind"] == "annex1"
     assert documents["school.eml/材料.zip/统计表.xlsx"]["status"] == "ok"
+
+
+def test_text_and_mail_files_named_plan_are_not_findings() -> None:
+    # a forwarded mail in raw GBK and a note: not documents we read, so no finding for them
+    for source, content in (
+        ("mail.eml/试点方案.eml", "Subject: 方案\r\n\r\n试点方案见附件".encode("gbk")),
+        ("mail.eml/方案说明.txt", "说明".encode()),
+    ):
+        assert read(content, source, "mail").errors == []
+    web_page = read(b"<html><table><tr><td>1</td></tr></table></html>", "mail.eml/统计表.xls", "mail")
+    assert only_finding(web_page, "file.unsupported_format").message.startswith("“统计表.xls”是纯文本")
