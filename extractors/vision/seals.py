@@ -101,10 +101,10 @@ def paper_mask(gray: np.ndarray, dpi: float) -> np.ndarray | None:
 def page_colour(rgb: np.ndarray) -> PageColour:
     """Colour when the page has any saturated ink; bw when its ink is almost all black and
     white (a 1-bit scan, maybe JPEG-smoothed); gray otherwise."""
-    sample = rgb[::4, ::4].astype(np.int16)
+    sample = rgb[::2, ::2].astype(np.int16)
     chroma = sample.max(axis=2) - sample.min(axis=2)
-    inked = sample.mean(axis=2) < 200
-    if inked.sum() and (chroma[inked] > 45).sum() > max(30, 0.002 * inked.sum()):
+    # A faint pink seal is light: colour is counted wherever it is, not only on dark ink.
+    if (chroma > 35).sum() > max(40, 0.0005 * chroma.size):
         return "colour"
     gray = sample.mean(axis=2)
     dark = (gray < 200).sum()
@@ -115,19 +115,19 @@ def page_colour(rgb: np.ndarray) -> PageColour:
 
 
 def red_mask(rgb: np.ndarray) -> np.ndarray:
-    """Pixels of red ink: red clearly above both green and blue, in proportion to its
-    brightness, so faint pink and dark crimson both count and brown print does not."""
+    """Pixels of red ink: red clearly above both green and blue, so that faint pink, dark
+    crimson and the orange-red of some inks count, while black, blue and gray print do not."""
     r = rgb[:, :, 0].astype(np.int16)
     g = rgb[:, :, 1].astype(np.int16)
     b = rgb[:, :, 2].astype(np.int16)
     redness = r - np.maximum(g, b)
-    return ((redness > 38) & (redness * 4 > r) & (r > 90)).astype(np.uint8)
+    return ((redness > 28) & (r > 110)).astype(np.uint8)
 
 
 def gray_seal_mask(gray: np.ndarray) -> np.ndarray:
     """Mid-gray ink that is not the blurred edge of black print: what a red seal becomes in a
     gray scan."""
-    mid = ((gray > 70) & (gray < 190)).astype(np.uint8)
+    mid = ((gray > 70) & (gray < 222)).astype(np.uint8)
     black = (gray <= 70).astype(np.uint8)
     near_black = cv2.dilate(black, np.ones((3, 3), np.uint8))
     return (mid & (near_black == 0)).astype(np.uint8)
@@ -414,8 +414,11 @@ def find_seals(image: PageImage, min_confidence: float = 0.3) -> list[SealCandid
         ink = ink_mask(gray)
         if kind == "gray":
             mid = gray_seal_mask(gray)
-            passes.append(("gray", mid | ink, _candidate_outlines(mid, dpi)))
-        passes.append(("black" if kind == "bw" else "gray", ink, _hough_outlines(gray, dpi)))
+            # A red seal turns mid-gray, print stays black: the seal is judged on the mid-gray
+            # ink alone, so that a paragraph of black text cannot pass for its ring.
+            passes.append(("gray", mid, _candidate_outlines(mid, dpi) + _hough_outlines(gray, dpi)))
+        else:
+            passes.append(("black", ink, _hough_outlines(gray, dpi)))
     found: list[tuple[_Outline, Colour, float, float]] = []
     for colour, mask, outlines in passes:
         for outline in outlines:
