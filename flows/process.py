@@ -58,6 +58,7 @@ from review.store import (
     as_utc,
     finish_run,
     get_or_create_school,
+    receipt_origin,
     receipt_route,
     record_received_file,
     save_document,
@@ -413,9 +414,7 @@ def _pending_files(session: Session) -> list[PendingFile]:
         if (receipt.sha256, receipt.route) in pending:
             continue
         message = receipt.message
-        origin: Origin = "upload"
-        if message is not None:
-            origin = "message" if receipt.source == message.name else "mail"
+        origin = receipt_origin(receipt.source, message.name if message is not None else None)
         order = (
             (1, 0, as_utc(receipt.received_at).isoformat(), receipt.source)
             if message is not None

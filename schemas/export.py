@@ -26,13 +26,20 @@ class ExportFinding(StrictModel):
 
 class ExportDocument(StrictModel):
     source: str = Field(description="path relative to the input root, as received")
-    sha256: str
+    sha256: str = Field(
+        description=(
+            "SHA-256 of the bytes; the same bytes received by two routes (uploaded and e-mailed, "
+            "or e-mailed under two names that say different things) are two documents, each "
+            "read for what it was sent as"
+        )
+    )
     kind: Literal["plan", "annex1", "other"]
     school: str | None = None
     status: Literal["ok", "partial", "failed"]
     version: int = Field(ge=1)
     superseded_by: str | None = Field(
-        default=None, description="sha256 of the document that replaces this one"
+        default=None,
+        description="sha256 of the document of the same submission (same school) that replaces this one",
     )
     data: PlanData | Annex1Data | None = None
     findings: list[ExportFinding] = Field(default_factory=list)
