@@ -100,6 +100,17 @@ def _best(read: str, names: list[str]) -> tuple[str | None, float]:
     return best
 
 
+def _after_name(read: str, name: str) -> str:
+    """What the reading says after the (approximately matched) ``name``."""
+    a, b = match_key(read), match_key(name)
+    blocks = [
+        block for block in SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks() if block.size
+    ]
+    if not blocks:
+        return a
+    return a[blocks[-1].a + blocks[-1].size :]
+
+
 def match_institution(
     reading: SealReading,
     school_names: list[str],
@@ -118,10 +129,10 @@ def match_institution(
     org = shared_ratio(arc, organisation) if organisation else 0.0
     whole = arc + reading.bottom
     if own >= 0.6 and own >= other:
-        rest = match_key(arc).replace(match_key(own_name or ""), "")
+        rest = _after_name(arc, own_name or "")
         department = [w for w in DEPARTMENT_WORDS if w in reading.bottom or w in rest]
-        if "学院" in rest and own_name and own_name.endswith("学院"):
-            department.append("学院")
+        if len(rest) >= 3 and rest.endswith("学院"):
+            department.append("学院")  # a secondary college: 某某职业技术学院信息工程学院
         if department and not any(w in whole for w in CONTRACT_WORDS):
             return SealMatch("department", quoted, own_name, own)
         return SealMatch("matched", quoted, own_name, own)

@@ -325,7 +325,9 @@ def _candidate_outlines(mask: np.ndarray, dpi: float) -> list[_Outline]:
         for outline in (_fit(points, mask.shape), _cut_fit(points, mask.shape, dpi)):
             if outline is not None:
                 outlines.append(outline)
-        if min(w, h) > mm_to_px(MIN_SIZE_MM, dpi) and max(w, h) > 1.25 * min(w, h):
+        if min(w, h) > mm_to_px(MIN_SIZE_MM, dpi) and (
+            max(w, h) > 1.25 * min(w, h) or max(w, h) > mm_to_px(50, dpi)
+        ):
             # Two seals stamped over each other make one cluster: look for both rings in it.
             outlines += _mask_circles(mask, dpi, (x, y, w, h))
     return outlines
@@ -405,7 +407,8 @@ def find_seals(image: PageImage, min_confidence: float = 0.3) -> list[SealCandid
     if paper is not None:
         work = np.where(paper[:, :, None] > 0, work, 255).astype(np.uint8)
     gray = cv2.cvtColor(work, cv2.COLOR_RGB2GRAY)
-    kind = page_colour(work)
+    # Told on the page's own pixels: resampling would put gray edges on a 1-bit scan.
+    kind = page_colour(pixels if paper is None else work)
     passes: list[tuple[Colour, np.ndarray, list[_Outline]]] = []
     if kind == "colour":
         red = red_mask(work)

@@ -1,0 +1,153 @@
+"""Seal detection on drawn seals stamped onto pages, seal text read by real tesseract, and
+the institution match with characters missing."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+from PIL import Image, ImageFilter
+
+from extractors.vision.images import PageImage
+from extractors.vision.seal_text import SealReading, match_institution, read_seal, shared_ratio
+from extractors.vision.seals import find_seals
+from fixtures.seals.draw import SealSpec, seal_picture
+from schemas.facts import PageFacts
+
+DPI = 150.0
+A4 = (1240, 1754)  # A4 at 150 dpi
+SCHOOL = "株洲健康职业技术学院"
+OTHERS = ["郴州软件职业技术学院", "湘南商务中等专业学校", "麓山智能制造职业技术学院"]
+
+
+def _page(
+    *stamps: tuple[SealSpec, float, float], text: bool = True, mode: str = "colour", seed: int = 3
+) -> PageImage:
+    """A white A4 page with lines of black 'print' and the seals pasted at their centres."""
+    rng = random.Random(seed)
+    canvas = Image.new("RGBA", A4, (255, 255, 255, 255))
+    pixels = np.asarray(canvas).copy()
+    if text:
+        for row in range(200, 1500, 48):
+            for col in range(150, 1090, 30):
+                if rng.random() < 0.85:
+                    pixels[row : row + 22, col : col + 3] = (20, 20, 20, 255)
+                    pixels[row + 9 : row + 12, col : col + 22] = (20, 20, 20, 255)
+    # A scanner blurs print a little: its edges are gray, as on every real gray scan.
+    canvas = Image.fromarray(pixels).filter(ImageFilter.GaussianBlur(0.8))
+    for spec, cx, cy in stamps:
+        picture = seal_picture(spec, rng, DPI)
+        x, y = int(cx - picture.width / 2), int(cy - picture.height / 2)
+        canvas.alpha_composite(picture, (max(0, x), max(0, y)), (max(0, -x), max(0, -y)))
+    rgb = canvas.convert("RGB")
+    if mode == "gray":
+        rgb = rgb.convert("L").convert("RGB")
+    elif mode == "bw":
+        rgb = rgb.convert("L").point(lambda v: 255 if v > 150 else 0).convert("RGB")
+    return PageImage(number=1, pixels=np.asarray(rgb, dtype=np.uint8), dpi=DPI)
+
+
+ROUND = SealSpec(name=SCHOOL, wear=0.03, spread=0.5)
+
+
+def test_a_page_of_print_without_a_seal_has_none() -> None:
+    for mode in ("colour", "gray", "bw"):
+        assert find_seals(_page(mode=mode)) == []
+
+
+@pytest.mark.parametrize(("mode", "colour"), [("colour", "red"), ("gray", "gray"), ("bw", "black")])
+def test_a_round_seal_over_text_is_found_in_colour_gray_and_one_bit(mode: str, colour: str) -> None:
+    [seal] = find_seals(_page((ROUND, 620, 700), mode=mode))
+    assert seal.colour == colour
+    assert seal.shape == "round"
+    assert not seal.off_page
+    cx, cy = seal.centre_px
+    assert abs(cx - 620) < 25 and abs(cy - 700) < 25
+    # A 42 mm seal at 150 dpi is about 248 pixels across.
+    assert 200 < seal.box_px[2] - seal.box_px[0] < 300
+    assert seal.box.x0 == pytest.approx(seal.box_px[0] * 72 / DPI)
+
+
+def test_an_oval_and_a_square_seal_are_told_by_shape() -> None:
+    oval = SealSpec(name=SCHOOL, shape="oval", width_mm=44, height_mm=30, star=False, wear=0.03)
+    square = SealSpec(name="张晓明印", shape="square", width_mm=30, height_mm=30, star=False, wear=0.03)
+    seals = find_seals(_page((oval, 400, 400), (square, 850, 1300), text=False))
+    assert sorted(seal.shape for seal in seals) == ["oval", "square"]
+
+
+def test_a_faint_seal_is_found_with_less_confidence_than_a_full_one() -> None:
+    [full] = find_seals(_page((ROUND, 620, 700)))
+    [faint] = find_seals(_page((SealSpec(name=SCHOOL, faint=0.55, wear=0.1), 620, 700)))
+    assert faint.confidence <= full.confidence
+
+
+def test_a_seal_half_off_the_page_and_a_perforation_half_are_flagged() -> None:
+    [slipped] = find_seals(_page((ROUND, A4[0] - 40, 900)))
+    assert slipped.off_page and slipped.edge == "right"
+    assert slipped.visible_fraction < 0.9
+    [half] = find_seals(_page((ROUND, 0, 900), text=False))
+    assert half.off_page and half.edge == "left"
+
+
+def test_two_seals_stamped_over_each_other_are_two_seals() -> None:
+    other = SealSpec(name="湖南金职伟业母婴护理有限公司", wear=0.03, tilt=20)
+    seals = find_seals(_page((ROUND, 560, 700), (other, 700, 820), text=False))
+    assert len(seals) == 2
+
+
+def test_shared_ratio_counts_the_expected_characters_the_reading_shows() -> None:
+    assert shared_ratio(SCHOOL, SCHOOL) == 1.0
+    assert shared_ratio("株洲健康职业技术学", SCHOOL) == pytest.approx(0.9)
+    assert shared_ratio("", SCHOOL) == 0.0
+
+
+def test_match_tolerates_missing_and_misread_characters() -> None:
+    reading = SealReading(arc="株洲健康职业技术学这", bottom="", confidence=70)
+    assert match_institution(reading, [SCHOOL], OTHERS).kind == "matched"
+
+
+def test_match_names_another_school_a_department_an_organisation_or_nothing() -> None:
+    other = match_institution(SealReading("郴州软件职业技木学院", "", 70), [SCHOOL], OTHERS)
+    assert other.kind == "other_institution" and other.name == "郴州软件职业技术学院"
+    department = match_institution(SealReading(SCHOOL, "教务处", 80), [SCHOOL], OTHERS)
+    assert department.kind == "department" and "教务处" in department.quoted
+    contract = match_institution(SealReading(SCHOOL, "合同专用章", 80), [SCHOOL], OTHERS)
+    assert contract.kind == "matched"
+    org = match_institution(
+        SealReading("湖南金职伟业母婴护理有限公司", "", 80), [SCHOOL], OTHERS, "湖南金职伟业母婴护理有限公司"
+    )
+    assert org.kind == "organisation"
+    assert match_institution(SealReading("辊州软广", "", 20), [SCHOOL], OTHERS).kind == "unreadable"
+    assert match_institution(SealReading("人人", "", 40), [SCHOOL], OTHERS).kind == "unreadable"
+
+
+def test_the_ring_text_of_a_clean_tilted_seal_is_read_and_matched_with_tesseract() -> None:
+    spec = SealSpec(name=SCHOOL, wear=0.0, spread=0.4, tilt=25, font_index=0)
+    page = _page((spec, 620, 700), text=False)
+    [seal] = find_seals(page)
+    reading = read_seal(page, seal)
+    assert match_institution(reading, [SCHOOL], OTHERS).kind == "matched", reading
+
+
+@pytest.fixture(scope="module")
+def plan_pages() -> list[tuple[str, str, PageImage, PageFacts]]:
+    from fixtures.seals.pages import base_pages
+
+    return base_pages(count=1, seed=7)
+
+
+def test_a_seal_stamped_over_a_generated_plan_page_is_found_in_colour_and_gray(
+    plan_pages: list[tuple[str, str, PageImage, PageFacts]],
+) -> None:
+    _, school, image, _ = plan_pages[0]
+    assert find_seals(image) == []  # the plan page itself: print, tables, no seal
+    for mode in ("colour", "gray"):
+        canvas = Image.fromarray(image.pixels).convert("RGBA")
+        picture = seal_picture(SealSpec(name=school, wear=0.05, tilt=-15), random.Random(5), image.dpi)
+        canvas.alpha_composite(picture, (500, 300))
+        rgb = canvas.convert("RGB") if mode == "colour" else canvas.convert("L").convert("RGB")
+        page = PageImage(number=1, pixels=np.asarray(rgb, dtype=np.uint8), dpi=image.dpi)
+        [seal] = find_seals(page)
+        cx, cy = seal.centre_px
+        assert abs(cx - (500 + picture.width / 2)) < 25 and abs(cy - (300 + picture.height / 2)) < 25, mode
