@@ -26,6 +26,7 @@ from email.utils import parsedate_to_datetime
 from typing import Literal
 
 from extractors.annex1 import extract_annex1_document
+from extractors.annex1.scanned import extract_annex1_picture
 from extractors.budget import Deadline
 from extractors.errors import LimitExceededError
 from extractors.filetype import TYPE_NAMES, FileType, sniff
@@ -164,12 +165,6 @@ def _message_document(content: bytes, source: str, limits: Limits, deadline: Dea
     return _listed(content, source, errors)
 
 
-def _scan(content: bytes, source: str, kind: DocumentKind, what: str) -> DocumentResult:
-    """A picture of the signed, stamped paper: archived and classified; OCR reads it later."""
-    message = f"{what}是扫描件或图片，需经OCR识别后才能自动检查，请人工审核"
-    return _failed(content, source, kind, "ocr.required", message, component="ocr")
-
-
 def _limit_failed(
     content: bytes, source: str, kind: DocumentKind, error: LimitExceededError
 ) -> DocumentResult:
@@ -183,12 +178,17 @@ def _pdf(
     intended: DocumentKind,
     limits: Limits,
     deadline: Deadline,
+    config: RoundConfig,
 ) -> DocumentResult:
     try:
         check_pdf_limits(content, limits, deadline)
     except LimitExceededError as error:
         return _limit_failed(content, source, intended, error)
-    result = extract_plan_document(content, source=source, extractor=extractor, expected_kind=intended)
+    result = extract_plan_document(
+        content, source=source, extractor=extractor, expected_kind=intended, annex1_config=config
+    )
+    if result.kind == "annex1" and result.annex1 is not None:
+        return result  # Attachment 1 as a PDF: the stamped scan, or printed from Excel
     if result.kind == "plan" and result.plan is not None:
         return result
     if intended == "annex1" and result.status != "failed":
@@ -231,7 +231,7 @@ def extract_received(
         )
         return _limit_failed(content, source, intended, error)
     if kind == "pdf":
-        return _pdf(content, source, plan_extractor, intended, limits, deadline)
+        return _pdf(content, source, plan_extractor, intended, limits, deadline, config)
     if origin == "upload":
         # The platform takes plans as one merged PDF; anything else in its export is resent.
         what = TYPE_NAMES.get(kind, "无法识别的格式")
@@ -262,12 +262,17 @@ def extract_received(
             return _listed(content, source)
         return result
     if kind in IMAGE_TYPES:
-        if ANNEX1_NAME.search(name):
-            try:
-                check_image_limits(content, limits)
-            except LimitExceededError as error:
+        try:
+            check_image_limits(content, limits)
+        except LimitExceededError as error:
+            if ANNEX1_NAME.search(name):
                 return _limit_failed(content, source, "annex1", error)
-            return _scan(content, source, "annex1", "附件1统计表")
+            return _listed(content, source)
+        # A photo or scan of the stamped Attachment 1 may carry any name (微信图片_….jpg): every
+        # picture is read, and one without the table stays a listed attachment.
+        picture = extract_annex1_picture(content, source=source, config=config)
+        if picture.annex1 is not None or ANNEX1_NAME.search(name):
+            return picture
         return _listed(content, source)
     if kind == "tnef":
         return _failed(

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from PIL import Image
 from sqlalchemy import create_engine, text
 from test_annex1 import ole_file
 
@@ -81,13 +82,23 @@ def test_upload_folder_takes_only_pdfs() -> None:
         assert "合并为一个PDF" in finding.message
 
 
-def test_images_are_scans_of_attachment_1_or_other() -> None:
-    scan = read(PNG, "m.eml/附件1（盖章）.png", "mail")
-    assert (scan.kind, scan.status, codes(scan)) == ("annex1", "failed", {"ocr.required"})
-    # waiting for OCR is not a rule break, but a person must check it: a warning, never an error
-    [note] = check_document(scan, CONFIG)
-    assert (note.rule, note.severity) == ("review.manual_check", "warning") and "公章" in note.message
-    logo = read(PNG, "m.eml/image001.png", "mail")
+def _png(width: int, height: int) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), (250, 250, 250)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_pictures_are_read_as_attachment_1_or_listed() -> None:
+    # A picture named 附件1 that cannot be decoded: the school is asked to resend it.
+    broken = read(PNG, "m.eml/附件1（盖章）.png", "mail")
+    assert (broken.kind, broken.status, codes(broken)) == ("annex1", "failed", {"file.unreadable"})
+    # One that decodes but holds no table (a blank sheet): read by OCR, the table not found,
+    # listed for a person to check rather than guessed.
+    blank = read(_png(1240, 1754), "m.eml/附件1（盖章）.png", "mail")
+    assert (blank.kind, blank.status) == ("annex1", "partial")
+    assert "annex1.not_found" in codes(blank)
+    # Any other picture (a logo, a photo of something else) is a listed attachment.
+    logo = read(_png(120, 40), "m.eml/image001.png", "mail")
     assert (logo.kind, logo.status, logo.errors) == ("other", "ok", [])
 
 

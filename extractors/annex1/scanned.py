@@ -16,14 +16,20 @@ from typing import cast
 
 from extractors.annex1.document import has_annex1_table, parse_annex1
 from extractors.errors import InputFileError
+from extractors.normalize import closest
 from extractors.pdf_text import DEFAULT_OCR, read_picture_text
 from extractors.tables import Table, TableFile, TableFormat
 from extractors.vision.ocr_page import OcrOptions
+from schemas.annex1 import Annex1Data
 from schemas.document import DocumentResult, ProcessingError
 from schemas.facts import Cell, Line, PageFacts
 from schemas.round_config import RoundConfig
 
-_EDGE_TOLERANCE = 4.0  # points: two cell edges closer than this are one column border
+_EDGE_TOLERANCE = 8.0  # points: two cell edges closer than this are one column border (scans warp)
+# Marks OCR leaves at a cell's edges from specks and rule remnants (”2021年第二批, *2.1760).
+_STRAY = "*“”\"'‘’`·•,，.。:：;；|_-—~"
+# An OCR'd name this close to one of the round's names is that name misread (母要护理).
+_NAME_SIMILARITY = 0.8
 
 
 def _is_row(line: Line) -> bool:
@@ -42,13 +48,18 @@ def _borders(rows: Sequence[Line]) -> list[float]:
 
 
 def _columns_of(cell: Cell, borders: list[float]) -> list[int]:
-    """Indexes of the columns (spaces between neighbouring borders) the cell covers."""
+    """Indexes of the columns (spaces between neighbouring borders) whose middle the cell
+    covers."""
     spans = []
     for index in range(len(borders) - 1):
         centre = (borders[index] + borders[index + 1]) / 2
-        if cell.box.x0 - _EDGE_TOLERANCE <= centre <= cell.box.x1 + _EDGE_TOLERANCE:
+        if cell.box.x0 <= centre <= cell.box.x1:
             spans.append(index)
     return spans
+
+
+def _cleaned(text: str) -> str:
+    return text.strip().strip(_STRAY).strip()
 
 
 def _grid(rows: Sequence[Line]) -> list[list[str]]:
@@ -68,8 +79,18 @@ def _grid(rows: Sequence[Line]) -> list[list[str]]:
             for target in spanned:
                 for column in columns:
                     if not grid[target][column]:
-                        grid[target][column] = cell.text
+                        grid[target][column] = _cleaned(cell.text)
     return grid
+
+
+def _spans_table(line: Line, run: Sequence[Line]) -> bool:
+    """A one-cell line across the table it sits in: a caption row (已有试点信息, 合计 spanning
+    the row), part of the table as a merged row is part of a sheet."""
+    left = min(row.box.x0 for row in run)
+    right = max(row.box.x1 for row in run)
+    box = line.cells[0].box if line.cells else line.box
+    inside = box.x0 >= left - 2 * _EDGE_TOLERANCE and box.x1 <= right + 2 * _EDGE_TOLERANCE
+    return inside and (box.x1 - box.x0) >= 0.5 * (right - left)
 
 
 def _tables(pages: Sequence[PageFacts]) -> tuple[list[list[Line]], list[str]]:
@@ -77,18 +98,28 @@ def _tables(pages: Sequence[PageFacts]) -> tuple[list[list[Line]], list[str]]:
     tables: list[list[Line]] = []
     text: list[str] = []
     current: list[Line] = []
+    held: list[Line] = []  # one-cell lines under a table: captions if another row follows
     for page in pages:
         for line in page.blocks or page.lines:
             if _is_row(line):
+                current.extend(held)
+                held = []
                 current.append(line)
+                continue
+            if current and _spans_table(line, current):
+                held.append(line)
                 continue
             if current:
                 tables.append(current)
                 current = []
+            text.extend(held_line.text for held_line in held)
+            held = []
             text.append(line.text)
         if current:  # a table that goes on over the page is read as one, border by border
             tables.append(current)
             current = []
+        text.extend(held_line.text for held_line in held)
+        held = []
     return tables, text
 
 
@@ -98,6 +129,30 @@ def table_file_from_pages(pages: Sequence[PageFacts]) -> TableFile:
     runs, text = _tables(pages)
     tables = [Table(rows=_grid(run), sheet=None, index=index) for index, run in enumerate(runs)]
     return TableFile(format=cast(TableFormat, "scan"), tables=tables, text="\n".join(text), paragraphs=text)
+
+
+def _known(name: str | None, known: Sequence[str]) -> str | None:
+    """The round's name an OCR'd ``name`` was misread from, when one is clearly closest."""
+    if not name or name in known:
+        return name
+    best, ratio = closest(name, known)
+    if best is None or ratio < _NAME_SIMILARITY:
+        return name
+    runner_up = max((closest(name, [other])[1] for other in known if other != best), default=0.0)
+    return best if ratio - runner_up >= 0.1 else name
+
+
+def _correct_misread_names(data: Annex1Data, config: RoundConfig) -> None:
+    """OCR misreads a character or two of a name (麓山 -> 莫山, 母婴 -> 母要): names within a
+    small distance of exactly one of the round's schools or certificates are that name. A name
+    not close to any stays as read, so a school's own unknown certificate is still reported."""
+    schools = [school.name for school in config.schools]
+    certificates = config.certificate_names()
+    data.school = _known(data.school.strip(_STRAY).strip() if data.school else data.school, schools)
+    for existing in data.existing:
+        existing.certificate = _known(existing.certificate, certificates)
+    for new in data.new:
+        new.certificate = _known(new.certificate, certificates)
 
 
 def annex1_from_pages(
@@ -114,6 +169,8 @@ def annex1_from_pages(
     if not has_annex1_table(book):
         return None
     parse = parse_annex1(book, config)
+    if any(page.text_source == "ocr" for page in pages):
+        _correct_misread_names(parse.data, config)
     found = [*errors]
     found.extend(
         ProcessingError(component="annex1", code="annex1.value_unreadable", message=problem)

@@ -29,7 +29,7 @@ from extractors.vision.tesseract import TesseractEngine
 from schemas.facts import Box, Word
 
 # Bump when preparation or reading changes, so cached pages are read again.
-_PIPELINE_VERSION = "2"
+_PIPELINE_VERSION = "4"
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 # Below this mean confidence, or with this little Chinese on an inked page, the page may lie
 # sideways or upside down: ask the engine's orientation detector.
@@ -205,6 +205,8 @@ def _reread_cells(
         old = [words[i] for i in inside]
         doubtful = (
             any(_LATIN.search(w.text) for w in old)
+            # A word running over the cell's border was read across an erased rule (450|399).
+            or any(w.x1 > box.x1 + 4 or w.x0 < box.x0 - 4 for w in old)
             or (old and _mean_confidence(old) < _TRUSTED)
             or (not old and _has_ink(image, box))
         )

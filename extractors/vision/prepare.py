@@ -175,8 +175,23 @@ def ruling_lines(gray: np.ndarray) -> np.ndarray:
     vertical = cv2.morphologyEx(
         ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, vertical_length))
     )
+    vertical = _meeting(vertical, horizontal, reach=max(4, int(0.3 * height)))
     mask = cv2.bitwise_or(horizontal, vertical)
     return cv2.dilate(mask, np.ones((3, 3), np.uint8))
+
+
+def _meeting(vertical: np.ndarray, horizontal: np.ndarray, reach: int) -> np.ndarray:
+    """The vertical strokes that end on a horizontal rule: a cell border meets the row rules
+    above or below it, a character's stroke (业, 书 in a large title) meets none."""
+    near = cv2.dilate(horizontal, np.ones((2 * reach + 1, 2 * reach + 1), np.uint8))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(vertical, connectivity=8)
+    keep = np.zeros(count, bool)
+    for index in range(1, count):
+        x, y, w, h = (int(v) for v in stats[index][:4])
+        top_touch = near[y : y + reach + 1, x : x + w].any()
+        bottom_touch = near[max(y + h - reach - 1, 0) : y + h, x : x + w].any()
+        keep[index] = bool(top_touch or bottom_touch)
+    return np.where(keep[labels], 255, 0).astype(np.uint8)
 
 
 def flat_field(gray: np.ndarray) -> np.ndarray:
