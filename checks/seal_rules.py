@@ -15,12 +15,14 @@ Until a document carries a ``seal_review`` the rules read the coarse schema fiel
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from checks.registry import RuleHit, rule
-from extractors.vision.seal_text import MatchKind, shared_ratio
+from extractors.vision.seal_text import MatchKind, SealMatch, shared_ratio
+from extractors.vision.seals import SealCandidate
+from extractors.vision.signatures import SignatureCandidate
 from schemas.facts import Box
 from schemas.finding import Severity
 from schemas.round_config import RoundConfig
@@ -311,6 +313,79 @@ def decide_annex1(review: SealReview) -> Decision:
         remedy="请主管领导签字后扫描重新报送。",
     )
     return decision
+
+
+@dataclass(frozen=True)
+class PageLook:
+    """What the detectors returned for one page, for ``review_of``: the seals with their
+    institution matches (same order) and the signature verdicts."""
+
+    number: int
+    part: Part
+    bilevel: bool
+    words_read: bool
+    seals: tuple[SealCandidate, ...] = ()
+    matches: tuple[SealMatch, ...] = ()
+    signatures: tuple[SignatureCandidate, ...] = ()
+
+
+CropWriter = Callable[[int, Box], str | None]  # (page, region in PDF points) -> archive path
+
+
+def _seal_party(seal: SealCandidate, places: tuple[SignatureCandidate, ...]) -> Party | None:
+    """The signature block a seal sits by: the party of the nearest 甲方/乙方 label within
+    about 60 mm of its centre."""
+    cx, cy = (seal.box.x0 + seal.box.x1) / 2, (seal.box.top + seal.box.bottom) / 2
+    best: tuple[float, Party] | None = None
+    for verdict in places:
+        label = verdict.place.label_box
+        lx, ly = (label.x0 + label.x1) / 2, (label.top + label.bottom) / 2
+        distance = ((cx - lx) ** 2 + (cy - ly) ** 2) ** 0.5
+        if (
+            verdict.place.party in ("school", "org")
+            and distance < 170
+            and (best is None or distance < best[0])
+        ):
+            best = (distance, verdict.place.party)
+    return best[1] if best else None
+
+
+def review_of(
+    looks: list[PageLook], crop: CropWriter | None = None, *, signed_copy: bool = True
+) -> SealReview:
+    """The ``SealReview`` of a document from its pages' detector results; ``crop`` writes a
+    PNG of a region into the archive and returns its path (the page's whole box when nothing
+    was found there, as the evidence of where was looked)."""
+    write = crop or (lambda page, box: None)
+    pages, seals, signatures = [], [], []
+    for look in looks:
+        pages.append(PageSeen(look.number, look.part, look.bilevel, look.words_read))
+        for seal, match in zip(look.seals, look.matches, strict=True):
+            seals.append(
+                SealSeen(
+                    look.number,
+                    seal.box,
+                    seal.confidence,
+                    match.kind,
+                    match.quoted,
+                    _seal_party(seal, look.signatures) if look.part == "agreement" else None,
+                    write(look.number, seal.box),
+                )
+            )
+        for verdict in look.signatures:
+            region = verdict.box or verdict.place.region
+            signatures.append(
+                SignatureSeen(
+                    look.number,
+                    verdict.place.party,
+                    verdict.verdict,
+                    verdict.confidence,
+                    verdict.box or verdict.place.region,
+                    verdict.typed,
+                    write(look.number, region),
+                )
+            )
+    return SealReview(tuple(pages), tuple(seals), tuple(signatures), signed_copy)
 
 
 def _review(facts: Any) -> SealReview | None:

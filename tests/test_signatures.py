@@ -140,3 +140,40 @@ def test_a_ruled_line_to_sign_on_is_no_signature() -> None:
     verdicts = find_signatures(_image(page), _facts(words))
     school = next(v for v in verdicts if v.place.party == "school" and "授权代表" in v.place.label)
     assert school.verdict == "empty"
+
+
+def test_an_agreement_page_looked_at_becomes_a_review_with_crops_and_findings() -> None:
+    from checks.seal_rules import PageLook, decide_plan, review_of
+    from extractors.vision.seal_text import SealMatch, crop_png
+
+    words = _agreement_block()
+    page = _render(words)
+    seal = seal_picture(SealSpec(name="湖南金职伟业母婴护理有限公司", wear=0.02), random.Random(4), DPI)
+    page.alpha_composite(seal, (int(340 * SCALE), int(470 * SCALE)))  # by the 乙方 block only
+    _sign(page, words[5], 3)  # the organisation's representative signs, the school's does not
+    image = _image(page)
+    seals = find_seals(image)
+    verdicts = find_signatures(image, _facts(words), seals)
+    written: list[tuple[int, bytes]] = []
+
+    def crop(number: int, box: Box) -> str:
+        written.append((number, crop_png(image, box)))
+        return f"crops/{len(written)}.png"
+
+    look = PageLook(
+        number=4,
+        part="agreement",
+        bilevel=False,
+        words_read=True,
+        seals=tuple(seals),
+        matches=tuple(SealMatch("unreadable", "", None, 0.0) for _ in seals),
+        signatures=tuple(verdicts),
+    )
+    review = review_of([look], crop)
+    assert [s.party for s in review.seals] == ["org"]
+    decision = decide_plan(review)
+    [seal_hit] = decision.hits["agreement.seal_missing"]
+    [signature_hit] = decision.hits["agreement.signature_missing"]
+    assert seal_hit.page == 4 and signature_hit.evidence is not None
+    assert signature_hit.evidence.startswith("crops/")
+    assert all(png.startswith(b"\x89PNG") for _, png in written)

@@ -25,6 +25,7 @@ from extractors.errors import OcrError
 from extractors.normalize import match_key
 from extractors.vision.images import PageImage
 from extractors.vision.seals import SealCandidate, flatten, gray_seal_mask, ink_mask, red_mask
+from schemas.facts import Box
 
 READ_RADIUS = 150  # the seal is scaled to this outer radius in pixels before reading
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -147,6 +148,20 @@ def match_institution(
         if arc.endswith(("学院", "学校", "大学", "中学", "职校")):
             return SealMatch("other_institution", quoted, None, 0.0)
     return SealMatch("unreadable", quoted, None, max(own, other))
+
+
+def crop_png(image: PageImage, box: Box, margin_pt: float = 12.0) -> bytes:
+    """The region ``box`` (PDF points) of the page with a margin, as PNG bytes: the evidence
+    a reviewer sees beside a seal or signature finding."""
+    scale = 1.0 / image.points_per_pixel
+    h, w = image.pixels.shape[:2]
+    x0, y0 = int(max(0, (box.x0 - margin_pt) * scale)), int(max(0, (box.top - margin_pt) * scale))
+    x1, y1 = int(min(w, (box.x1 + margin_pt) * scale)), int(min(h, (box.bottom + margin_pt) * scale))
+    region = image.pixels[y0 : max(y1, y0 + 1), x0 : max(x1, x0 + 1)]
+    ok, encoded = cv2.imencode(".png", cv2.cvtColor(region, cv2.COLOR_RGB2BGR))
+    if not ok:
+        raise OcrError("印章区域图像无法保存")
+    return bytes(encoded.tobytes())
 
 
 def seal_ink(image: PageImage, seal: SealCandidate) -> tuple[np.ndarray, float, float, float]:
