@@ -3,7 +3,7 @@
 Importing the package registers every rule module, so ``REGISTRY`` is complete.
 """
 
-from checks import annex1_rules, file_rules, plan_rules, school_rules
+from checks import annex1_rules, file_rules, ocr_rules, plan_rules, school_rules
 from checks.document import check_document, check_school
 from checks.registry import REGISTRY, Rule, RuleHit, run_rules
 
@@ -15,6 +15,7 @@ __all__ = [
     "check_document",
     "check_school",
     "file_rules",
+    "ocr_rules",
     "plan_rules",
     "run_rules",
     "school_rules",

@@ -55,6 +55,8 @@ def no_fee_declaration(facts: PlanFacts, config: RoundConfig) -> Iterator[RuleHi
     statement covering one fee) and say what it lacks, as the extractor judged it."""
     if facts.data.funding.no_student_fee_declared:
         return
+    if facts.field_states.get("funding.no_student_fee_declared") == "unsure":
+        return  # a scan whose funding part OCR could not make out: file.ocr_low_confidence
     short = sorted(
         (KIND_ORDER.index(statement.kind), index)
         for index, statement in enumerate(facts.fee_statements)
@@ -97,7 +99,7 @@ def field_missing(facts: PlanFacts, config: RoundConfig) -> Iterator[RuleHit]:
             continue
         # A value the extractor could not place is a note for a person, not the school's fault.
         state = facts.field_states.get(path, "absent")
-        if state == "unplaced":
+        if state in ("unplaced", "unsure"):
             continue
         name = FIELD_NAMES.get(path, path)
         how = "只有标题、未填写内容" if state == "empty" else "未填写"

@@ -36,9 +36,31 @@ def _titled_plan(pages: list[PageFacts]) -> bool:
     return any(page.kind == "plan" and title_kind(page_title(page)) == "plan" for page in pages)
 
 
+_DOUBT_NAMES = {"funding.no_student_fee_declared": "不向学生收取任何培训、考核费用的声明"}
+
+
+def _ocr_notes(facts: PlanFacts) -> list[ProcessingError]:
+    """What OCR could not make out on a scanned plan, for a person (file.ocr_low_confidence)."""
+    unsure = [path for path, state in facts.field_states.items() if state == "unsure"]
+    if not unsure:
+        return []
+    names = "、".join(f"“{_DOUBT_NAMES.get(path) or FIELD_NAMES.get(path, path)}”" for path in unsure)
+    scanned = [number for number in facts.plan_pages if number in facts.ocr_pages]
+    page = scanned[0] if scanned else None
+    pages = "、".join(str(number) for number in scanned)
+    return [
+        ProcessingError(
+            component="ocr",
+            code="file.ocr_low_confidence",
+            page=page,
+            message=f"方案第{pages}页为扫描页，OCR未能可靠识别{names}，无法判断学校是否已填写；请人工查看扫描页核对这些内容",
+        )
+    ]
+
+
 def _review_notes(facts: PlanFacts) -> list[ProcessingError]:
     """What the extractor could not decide, for a person to check (需人工核对), page by page."""
-    notes = []
+    notes = _ocr_notes(facts)
     for path, state in facts.field_states.items():
         if state != "unplaced":
             continue

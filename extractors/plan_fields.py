@@ -13,6 +13,7 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import Any
 
 from extractors.fee_declaration import find_fee_statements, no_student_fee_declared, statement_fact
 from extractors.labels import LabelHit, LabelReader, LabelSpec
@@ -271,14 +272,20 @@ class PlanExtractor:
             name = self._certificate_of(plan)
             if name and name not in certificates:
                 certificates.append(name)
+        plan_pages = sorted({line.page for line in lines})
+        ocr_pages = [page.number for page in pages if page.text_source == "ocr"]
+        states = field_states(data, first, empty_labels)
+        if set(plan_pages) & set(ocr_pages):
+            states = ocr_doubts(data, evidence, statements, states, pages)
         return PlanFacts(
             data=data,
             evidence=evidence,
             certificates_declared=certificates,
             fee_statements=statements,
-            plan_pages=sorted({line.page for line in lines}),
-            field_states=field_states(data, first, empty_labels),
+            plan_pages=plan_pages,
+            field_states=states,
             unread_pages=[page.number for page in pages if not page.readable],
+            ocr_pages=ocr_pages,
         )
 
     # -- labelled fields -------------------------------------------------------------
@@ -615,6 +622,64 @@ def _empty(value: object) -> bool:
     if hasattr(value, "model_dump"):
         return all(v in (None, "", []) for v in value.model_dump().values())
     return False
+
+
+LOW_OCR_CONFIDENCE = 50.0
+
+
+def _line_confidence(page: PageFacts, text: str) -> float | None:
+    """Mean OCR confidence of the words of the block whose text is ``text``."""
+    for block in page.blocks:
+        if block.text != text:
+            continue
+        scores = [
+            word.confidence
+            for word in page.words
+            if word.confidence is not None
+            and block.box.x0 - 1 <= (word.box.x0 + word.box.x1) / 2 <= block.box.x1 + 1
+            and block.box.top - 1 <= (word.box.top + word.box.bottom) / 2 <= block.box.bottom + 1
+        ]
+        return sum(scores) / len(scores) if scores else None
+    return None
+
+
+def _clear(data: PlanData, path: str) -> None:
+    parts = path.split(".")
+    owner: Any = data
+    for part in parts[:-1]:
+        owner = getattr(owner, part)
+    field = type(owner).model_fields[parts[-1]]
+    setattr(owner, parts[-1], field.get_default(call_default_factory=True))
+
+
+def ocr_doubts(
+    data: PlanData,
+    evidence: dict[str, Evidence],
+    statements: list[FeeStatement],
+    states: dict[str, FieldState],
+    pages: Sequence[PageFacts],
+) -> dict[str, FieldState]:
+    """On a plan read by OCR, what cannot be told from OCR's doubt is ``unsure``: a required
+    field not found (the words may be there, misread), a value read from words OCR was unsure
+    of (not guessed: cleared), and the no-fee declaration when nothing of the funding part was
+    read. Rules then leave them to a person (file.ocr_low_confidence) instead of blaming the
+    school."""
+    by_number = {page.number: page for page in pages}
+    doubts: dict[str, FieldState] = {}
+    for path, state in states.items():
+        doubts[path] = "unsure" if state in ("absent", "empty") else state
+    for path, where in evidence.items():
+        page = by_number.get(where.page)
+        if page is None or page.text_source != "ocr":
+            continue
+        confidence = _line_confidence(page, where.text)
+        if confidence is not None and confidence < LOW_OCR_CONFIDENCE and path in REQUIRED_PLAN_FIELDS:
+            _clear(data, path)
+            doubts[path] = "unsure"
+    funding_read = any(path.startswith("funding.") for path in evidence)
+    if not data.funding.no_student_fee_declared and not statements and not funding_read:
+        doubts["funding.no_student_fee_declared"] = "unsure"
+    return doubts
 
 
 def field_states(data: PlanData, lines: list[PlanLine], empty_labels: set[str]) -> dict[str, FieldState]:

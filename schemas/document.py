@@ -55,7 +55,9 @@ class FeeStatement(StrictModel):
 # Why a required field has no value: the plan has nothing about it ("absent"), it has the
 # label with nothing after it ("empty"), or it says something there that the extractor could
 # not read as the value ("unplaced": a person must look; never the school's fault).
-FieldState = Literal["absent", "empty", "unplaced"]
+# unsure: read by OCR, and OCR was too unsure of the page or of the value to tell whether the
+# school filled it in (file.ocr_low_confidence); never the school's fault.
+FieldState = Literal["absent", "empty", "unplaced", "unsure"]
 
 
 class PlanFacts(StrictModel):
@@ -69,6 +71,8 @@ class PlanFacts(StrictModel):
     field_states: dict[str, FieldState] = Field(default_factory=dict)
     # Pages without usable text (scans before OCR): what they hold is not known.
     unread_pages: list[int] = Field(default_factory=list)
+    # Pages read by OCR: what is missing there may be what OCR did not make out.
+    ocr_pages: list[int] = Field(default_factory=list)
 
 
 class DocumentResult(StrictModel):
