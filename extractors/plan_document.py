@@ -20,7 +20,7 @@ from schemas.facts import PageFacts
 from schemas.plan import FIELD_NAMES
 from schemas.round_config import RoundConfig
 
-EXTRACTOR_VERSION = "plan-text-1"
+EXTRACTOR_VERSION = "plan-ocr-2"
 
 
 def plan_extractor_for(config: RoundConfig) -> PlanExtractor:
