@@ -9,6 +9,7 @@ retried only when the failure is transient; a bad file never raises, so one bad 
 never stops the batch. The domain work lives in extractors/, checks/ and review/.
 """
 
+import hashlib
 import os
 import signal
 import stat
@@ -69,6 +70,7 @@ from review.store import (
     utcnow,
 )
 from schemas.document import DocumentResult, ProcessingError
+from schemas.limits import DEFAULT_LIMITS, Limits
 from schemas.round_config import RoundConfig, load_round_config
 
 
@@ -96,10 +98,13 @@ def _retry_only_transient(task_: Any, task_run: Any, state: State[Any]) -> bool:
 
 
 def _extraction_cache_key(context: TaskRunContext, parameters: dict[str, Any]) -> str:
-    """Content, extractor versions and what the file was sent as (its route): two receipts of
-    one route share a reading, another route is read again."""
+    """Content, extractor versions, what the file was sent as (its route) and the limits it
+    was read within: two receipts of one route share a reading, another route is read again,
+    and so is every file once a limit is changed."""
     route = receipt_route(parameters["source"], parameters["origin"])
-    return f"{EXTRACTOR_VERSION}-{RECEIVED_VERSION}-{route}-{parameters['sha256']}"
+    limits = parameters.get("limits") or DEFAULT_LIMITS
+    limits_digest = hashlib.sha256(limits.model_dump_json().encode()).hexdigest()[:12]
+    return f"{EXTRACTOR_VERSION}-{RECEIVED_VERSION}-{route}-{limits_digest}-{parameters['sha256']}"
 
 
 # PILOT_INTAKE_KILL_AT=<point>:<n> kills this process (SIGKILL, as the OOM killer or a power cut
@@ -144,7 +149,12 @@ def _extractor(round_file: str | None) -> PlanExtractor:
     retry_condition_fn=_retry_only_transient,
 )
 def extract_task(
-    sha256: str, source: str, origin: Origin, archive_path: str, round_file: str | None
+    sha256: str,
+    source: str,
+    origin: Origin,
+    archive_path: str,
+    round_file: str | None,
+    limits: Limits | None = None,
 ) -> DocumentResult:
     content = Path(archive_path).read_bytes()
     try:
@@ -154,6 +164,7 @@ def extract_task(
             origin=origin,
             config=_round(round_file),
             plan_extractor=_extractor(round_file),
+            limits=limits or DEFAULT_LIMITS,
         )
     except TransientError:
         raise
@@ -251,11 +262,12 @@ def _archive_message(
     archive: RawArchive,
     message: InboxMessage,
     config: RoundConfig,
+    limits: Limits,
 ) -> tuple[bool, int]:
     """Store the message and its attachments and say what they are; the caller commits.
     Returns whether it is a first delivery (not a second one of a message already archived
     under another key) and how many files were recorded."""
-    parsed = parse_message(message.raw)
+    parsed = parse_message(message.raw, limits)
     row = message_row(session, message.key)
     earlier = earlier_delivery(session, key=message.key, message_id=parsed.message_id)
     received_at = message_received_at(
@@ -326,7 +338,7 @@ def _ingest_inbox(
                 continue
             if claim == "claimed":
                 fresh, files = _archive_message(
-                    session, run=run, archive=archive, message=message, config=config
+                    session, run=run, archive=archive, message=message, config=config, limits=settings.limits
                 )
                 session.commit()  # archived and committed: only now may the source forget it
                 fault_point("archived")
@@ -543,7 +555,7 @@ def _process_pending(
         pending = {p.key: p for p in _pending_files(session)}
     logger.info("待识别文件 %d 个", len(pending))
     submitted = {
-        key: extract_task.submit(p.sha256, p.source, p.origin, p.archive_path, round_file)
+        key: extract_task.submit(p.sha256, p.source, p.origin, p.archive_path, round_file, settings.limits)
         for key, p in pending.items()
     }
     key_of = {future.task_run_id: key for key, future in submitted.items()}

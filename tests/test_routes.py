@@ -5,8 +5,9 @@ The same bytes received as an upload, as an e-mail attachment named photo.png an
 and checked for what it was sent as (the upload is told it is no PDF, the photo is listed, the
 附件1 copy is the school's Attachment 1), while the archive holds the bytes once. A database
 made before routes existed upgrades: its document keeps its route, the folded-in receipts of
-other routes wait to be read. Real PNG, real e-mail, the real flow; migration on SQLite and
-PostgreSQL.
+other routes wait to be read. A reading depends on the limits it was made within too: the
+flow reads within the settings' limits, and caches per limits. Real PNG, real e-mail, real
+PDF, the real flow; migration on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
 from benchmarks.intake import export_of
+from fixtures.generate import build_document
 from flows.process import intake
 from flows.settings import Settings
 from review.archive import RawArchive
@@ -31,6 +33,8 @@ from review.models import Document, FindingRow, MailMessage, Page, ReceivedFile
 from review.queries import unprocessed_receipts
 from review.store import receipt_route, record_received_file, save_document, start_run
 from schemas.document import DocumentResult
+from schemas.limits import Limits
+from schemas.round_config import load_round_config
 
 SCHOOL = "湖南科技职业学院"
 
@@ -203,3 +207,24 @@ def test_the_same_plan_uploaded_and_mailed_is_not_two_current_plans(session: Ses
     assert (upload.route, mailed.route) == ("upload:plan", "mail:plan:pdf")
     assert (upload.version, mailed.version) == (1, 2)
     assert upload.superseded_by_id == mailed.id and mailed.superseded_by_id is None
+
+
+def test_the_flow_reads_within_the_settings_limits_and_caches_per_limits(tmp_path: Path) -> None:
+    """The limits of the settings (PILOT_INTAKE_LIMIT_*) are the ones files are read within,
+    and a reading made within other limits is not taken from the cache."""
+    uploads = tmp_path / "uploads" / SCHOOL
+    uploads.mkdir(parents=True)
+    plan = build_document(1, "clean", 5, load_round_config())
+    (uploads / "方案.pdf").write_bytes(plan.pdf)
+    cache = tmp_path / "cache"
+    os.environ.setdefault("PREFECT_LOCAL_STORAGE_PATH", str(cache))
+
+    def run(name: str, limits: Limits) -> list[str]:
+        db_url = f"sqlite:///{tmp_path / f'{name}.sqlite3'}"
+        settings = Settings(db_url=db_url, archive_dir=tmp_path / "archive", cache_dir=cache, limits=limits)
+        intake(settings, uploads=str(tmp_path / "uploads"))
+        [document] = export_of(db_url).documents
+        return [f.rule for f in document.findings]
+
+    assert "file.too_large" in run("small", Limits(bytes_per_file=len(plan.pdf) - 1))
+    assert "file.too_large" not in run("default", Limits())
