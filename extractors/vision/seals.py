@@ -31,6 +31,7 @@ MM_PER_INCH = 25.4
 MIN_SIZE_MM = 17.0
 MAX_SIZE_MM = 62.0
 RING_SAMPLES = 120
+SHAPE_ONLY_FLOOR = 0.5  # least confidence for a seal found on a page without colour
 
 Shape = Literal["round", "oval", "square"]
 Colour = Literal["red", "gray", "black"]
@@ -419,7 +420,10 @@ def find_seals(image: PageImage, min_confidence: float = 0.3) -> list[SealCandid
             mid = gray_seal_mask(gray)
             # A red seal turns mid-gray, print stays black: the seal is judged on the mid-gray
             # ink alone, so that a paragraph of black text cannot pass for its ring.
-            passes.append(("gray", mid, _candidate_outlines(mid, dpi) + _hough_outlines(gray, dpi)))
+            rings = _hough_outlines(gray, dpi)
+            passes.append(("gray", mid, _candidate_outlines(mid, dpi) + rings))
+            # A JPEG-smoothed 1-bit scan looks gray: its seals are black rings.
+            passes.append(("black", ink, rings))
         else:
             passes.append(("black", ink, _hough_outlines(gray, dpi)))
     found: list[tuple[_Outline, Colour, float, float]] = []
@@ -431,7 +435,8 @@ def find_seals(image: PageImage, min_confidence: float = 0.3) -> list[SealCandid
             if visible < 0.25 or _solid(mask, outline):
                 continue
             confidence = _confidence(ring, outside, visible, colour)
-            if confidence < min_confidence:
+            # Without colour a ring is all the evidence: text under a circle must not pass.
+            if confidence < (min_confidence if colour == "red" else max(min_confidence, SHAPE_ONLY_FLOOR)):
                 continue
             if any(_overlap(outline, other) for other, _, _, _ in found):
                 continue
