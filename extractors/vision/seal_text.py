@@ -89,15 +89,40 @@ def shared_ratio(read: str, expected: str) -> float:
     return matched / len(b)
 
 
-def _best(read: str, names: list[str]) -> tuple[str | None, float]:
-    best: tuple[str | None, float] = (None, 0.0)
+# The generic ends of school names: every 高职 shares 职业技术学院, so a reading is judged on
+# what sets the name apart (株洲健康, 郴州软件), not on the suffix all of them have.
+GENERIC_ENDS = (
+    "职业技术学院",
+    "职业技术学校",
+    "中等职业学校",
+    "中等专业学校",
+    "职业学院",
+    "职业学校",
+    "学院",
+    "学校",
+    "大学",
+)
+
+
+def distinctive(name: str) -> str:
+    key = match_key(name)
+    for end in GENERIC_ENDS:
+        if key.endswith(end) and len(key) > len(end) + 1:
+            return key[: -len(end)]
+    return key
+
+
+def _best(read: str, names: list[str]) -> tuple[str | None, float, float]:
+    """(name, share of the whole name read, share of its distinctive part read), best first
+    by the distinctive part."""
+    best: tuple[str | None, float, float] = (None, 0.0, 0.0)
     for name in names:
-        score = shared_ratio(read, name)
+        whole, own = shared_ratio(read, name), shared_ratio(read, distinctive(name))
         # A reading much longer than the name (two names run together) is not that name.
         if len(read) > 1.6 * len(name) + 2:
-            score *= 0.8
-        if score > best[1]:
-            best = (name, score)
+            whole, own = whole * 0.8, own * 0.8
+        if (own, whole) > (best[2], best[1]):
+            best = (name, whole, own)
     return best
 
 
@@ -125,11 +150,11 @@ def match_institution(
     quoted = arc + (f"（{reading.bottom}）" if reading.bottom else "")
     if len(arc) < 3:
         return SealMatch("unreadable", quoted, None, 0.0)
-    own_name, own = _best(arc, school_names)
-    other_name, other = _best(arc, other_names)
+    own_name, own_whole, own = _best(arc, school_names)
+    other_name, other_whole, other = _best(arc, other_names)
     org = shared_ratio(arc, organisation) if organisation else 0.0
     whole = arc + reading.bottom
-    if own >= 0.6 and own >= other:
+    if own_whole >= 0.6 and own >= 0.5 and own >= other:
         rest = _after_name(arc, own_name or "")
         department = [w for w in DEPARTMENT_WORDS if w in reading.bottom or w in rest]
         if len(rest) >= 3 and rest.endswith("学院"):
@@ -139,7 +164,7 @@ def match_institution(
         return SealMatch("matched", quoted, own_name, own)
     if organisation and org >= 0.6 and org > own:
         return SealMatch("organisation", quoted, organisation, org)
-    if other >= 0.75 and other - own >= 0.25:
+    if other_whole >= 0.7 and other >= 0.75 and other - own >= 0.4:
         return SealMatch("other_institution", quoted, other_name, other)
     clearly_read = len(arc) >= 6 and reading.confidence >= 60
     if clearly_read and own < 0.35 and other < 0.5:
@@ -259,11 +284,11 @@ def read_seal(image: PageImage, seal: SealCandidate) -> SealReading:
     mask, cx, cy, radius = seal_ink(image, seal)
     strip, gap = unwrap_ring(mask, cx, cy, radius)
     best = _ocr_line(strip)
-    if len(best[0]) < 5 or best[1] < 60:
+    if len(best[0]) < 4 or best[1] < 40:
         backward = _ocr_line(cv2.rotate(strip, cv2.ROTATE_180))
         if backward[1] * len(backward[0]) > best[1] * len(best[0]):
             best = backward
     bottom = ""
-    if len(best[0]) >= 3:
+    if len(best[0]) >= 5 and best[1] >= 45:  # only a read name can be a department's
         bottom, _ = _ocr_line(bottom_line(mask, cx, cy, radius, gap))
     return SealReading(arc=best[0], bottom=bottom if len(bottom) >= 2 else "", confidence=round(best[1], 1))
