@@ -121,7 +121,7 @@ def _best(read: str, names: list[str]) -> tuple[str | None, float, float]:
         # A reading much longer than the name (two names run together) is not that name.
         if len(read) > 1.6 * len(name) + 2:
             whole, own = whole * 0.8, own * 0.8
-        if (own, whole) > (best[2], best[1]):
+        if own + 0.5 * whole > best[2] + 0.5 * best[1]:
             best = (name, whole, own)
     return best
 
@@ -154,7 +154,7 @@ def match_institution(
     other_name, other_whole, other = _best(arc, other_names)
     org = shared_ratio(arc, organisation) if organisation else 0.0
     whole = arc + reading.bottom
-    if own_whole >= 0.6 and own >= 0.5 and own >= other:
+    if own >= 0.6 and (own_whole >= 0.6 or own >= 0.9) and own - other >= 0.15:
         rest = _after_name(arc, own_name or "")
         department = [w for w in DEPARTMENT_WORDS if w in reading.bottom or w in rest]
         if len(rest) >= 3 and rest.endswith("学院"):
@@ -164,7 +164,7 @@ def match_institution(
         return SealMatch("matched", quoted, own_name, own)
     if organisation and org >= 0.6 and org > own:
         return SealMatch("organisation", quoted, organisation, org)
-    if other_whole >= 0.7 and other >= 0.75 and other - own >= 0.4:
+    if other_whole >= 0.5 and other >= 0.75 and other - own >= 0.5:
         return SealMatch("other_institution", quoted, other_name, other)
     clearly_read = len(arc) >= 6 and reading.confidence >= 60
     if clearly_read and own < 0.35 and other < 0.5:
