@@ -265,9 +265,8 @@ def extract_received(
         try:
             check_image_limits(content, limits)
         except LimitExceededError as error:
-            if ANNEX1_NAME.search(name):
-                return _limit_failed(content, source, "annex1", error)
-            return _listed(content, source)
+            # Not read, so whether it is the Attachment 1 photo is not known: said, not dropped.
+            return _limit_failed(content, source, "annex1" if ANNEX1_NAME.search(name) else "other", error)
         # A photo or scan of the stamped Attachment 1 may carry any name (微信图片_….jpg): every
         # picture is read, and one without the table stays a listed attachment.
         picture = extract_annex1_picture(content, source=source, config=config)

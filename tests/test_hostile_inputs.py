@@ -237,3 +237,10 @@ def test_text_and_mail_files_named_plan_are_not_findings() -> None:
         assert read(content, source, "mail").errors == []
     web_page = read(b"<html><table><tr><td>1</td></tr></table></html>", "mail.eml/统计表.xls", "mail")
     assert only_finding(web_page, "file.unsupported_format").message.startswith("“统计表.xls”是纯文本")
+
+
+def test_pixel_bomb_under_any_name_is_said_not_dropped() -> None:
+    # every picture may be the Attachment 1 photo (微信图片_….jpg): one too large to read is a finding
+    result = read(png_header(100_000, 100_000), "mail.eml/微信图片_20220420.png", "mail")
+    assert (result.kind, result.status) == ("other", "failed")
+    assert "像素" in only_finding(result, "file.too_large").message
