@@ -52,6 +52,10 @@ def _title_like(block: Line) -> bool:
     """Short, one cell, no sentence punctuation and no heading number (七、试点合作协议 is a
     heading of the plan, not the agreement's title)."""
     text = fold_width(block.text).strip()
+    # A letter-spaced or OCR'd title falls apart into a few cells (业财一\t体信息化…协议); a
+    # table row has cells too, but does not end like a title.
+    if "\t" in text and len(block.cells) <= 3 and len(text.replace("\t", "")) <= 32:
+        text = text.replace("\t", "")
     return (
         0 < len(text) <= _TITLE_MAX
         and "\t" not in text
@@ -78,6 +82,7 @@ def page_title(page: PageFacts) -> str:
         marked = bool(parts) and _ATTACHMENT_MARK.match(parts[-1]) is not None
         if not _title_like(block) or not (marked or _centred(block, page) or parts):
             break
+        text = text.replace("\t", "")
         parts.append(text)
         if _PLAN_TITLE.search(text) or _AGREEMENT_TITLE.search(text) or _OTHER_TITLE.search(text):
             break

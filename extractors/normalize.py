@@ -225,3 +225,29 @@ def closest(name: str, candidates: Iterable[str]) -> tuple[str | None, float]:
         if ratio > best_ratio:
             best, best_ratio = candidate, ratio
     return best, best_ratio
+
+
+def misread_name(name: str, known: Iterable[str], similarity: float = 0.8) -> str | None:
+    """The known name that an OCR reading stands for, or None: the one known name the reading
+    contains (等级:初级 幼儿照护 -> 幼儿照护), else the one clearly closest to it (麓山 read as
+    莫山). OCR text only: a name a school typed is never changed."""
+    names = list(dict.fromkeys(known))
+    key = match_key(name)
+    if not key or not names:
+        return None
+    contained = [
+        candidate for candidate in names if len(match_key(candidate)) >= 3 and match_key(candidate) in key
+    ]
+    if contained:
+        longest = max(contained, key=lambda candidate: len(match_key(candidate)))
+        others = [c for c in contained if c != longest and match_key(c) not in match_key(longest)]
+        return None if others else longest
+    ranked = sorted(
+        ((SequenceMatcher(None, key, match_key(candidate)).ratio(), candidate) for candidate in names),
+        reverse=True,
+    )
+    best_ratio, best = ranked[0]
+    runner_up = ranked[1][0] if len(ranked) > 1 else 0.0
+    if best_ratio >= similarity and best_ratio - runner_up >= 0.1:
+        return best
+    return None

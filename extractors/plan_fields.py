@@ -23,6 +23,7 @@ from extractors.normalize import (
     fold_width,
     match_key,
     matching_text,
+    misread_name,
     parse_amount_wan,
     parse_count,
     parse_time_range,
@@ -276,6 +277,7 @@ class PlanExtractor:
         ocr_pages = [page.number for page in pages if page.text_source == "ocr"]
         states = field_states(data, first, empty_labels)
         if set(plan_pages) & set(ocr_pages):
+            self._correct_misread_names(data)
             states = ocr_doubts(data, evidence, statements, states, pages)
         return PlanFacts(
             data=data,
@@ -287,6 +289,16 @@ class PlanExtractor:
             unread_pages=[page.number for page in pages if not page.readable],
             ocr_pages=ocr_pages,
         )
+
+    def _correct_misread_names(self, data: PlanData) -> None:
+        """On a plan read by OCR, a school or certificate name a character or two off one of
+        the round's names is that name (区山 for 麓山); a name close to none stays as read."""
+        schools = set(self._schools.values())
+        if data.school and data.school not in schools:
+            data.school = misread_name(data.school, schools) or data.school
+        certificates = set(self._certificates.values())
+        if data.certificate and data.certificate not in certificates:
+            data.certificate = misread_name(data.certificate, certificates) or data.certificate
 
     # -- labelled fields -------------------------------------------------------------
 

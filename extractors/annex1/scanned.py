@@ -11,12 +11,13 @@ it. ``parse_annex1`` then reads it exactly as it reads a workbook.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Sequence
 from typing import cast
 
 from extractors.annex1.document import has_annex1_table, parse_annex1
 from extractors.errors import InputFileError
-from extractors.normalize import closest
+from extractors.normalize import misread_name
 from extractors.pdf_text import DEFAULT_OCR, read_picture_text
 from extractors.tables import Table, TableFile, TableFormat
 from extractors.vision.ocr_page import OcrOptions
@@ -59,7 +60,11 @@ def _columns_of(cell: Cell, borders: list[float]) -> list[int]:
 
 
 def _cleaned(text: str) -> str:
-    return text.strip().strip(_STRAY).strip()
+    text = text.strip().strip(_STRAY).strip()
+    # 合计 is the one word every Attachment 1 prints in a row of its own; OCR reads 台计, 合汁.
+    if len(text) == 2 and (text.endswith("计") or text.startswith("合")) and text != "小计":
+        return "合计"
+    return text
 
 
 def _grid(rows: Sequence[Line]) -> list[list[str]]:
@@ -132,17 +137,29 @@ def table_file_from_pages(pages: Sequence[PageFacts]) -> TableFile:
 
 
 def _known(name: str | None, known: Sequence[str]) -> str | None:
-    """The round's name an OCR'd ``name`` was misread from, when one is clearly closest."""
+    """The round's name an OCR'd ``name`` was misread from, else the name as read."""
     if not name or name in known:
         return name
-    best, ratio = closest(name, known)
-    if best is None or ratio < _NAME_SIMILARITY:
-        return name
-    runner_up = max((closest(name, [other])[1] for other in known if other != best), default=0.0)
-    return best if ratio - runner_up >= 0.1 else name
+    return misread_name(name, known, _NAME_SIMILARITY) or name
 
 
-def _correct_misread_names(data: Annex1Data, config: RoundConfig) -> None:
+_BATCH_SHAPE = re.compile(r"20\d{2}\s*年.*批")
+
+
+def _batch_as_read(batch: str, valid: Sequence[str], doubts: list[str]) -> str | None:
+    """An OCR'd batch that is not a valid one: a valid batch misread by a character (2019年第一咎),
+    kept when it reads as a batch (2020年批次: the school's own error, reported), and dropped
+    with a note for a person when it is not legible as a batch at all."""
+    corrected = misread_name(batch, valid, 0.75)
+    if corrected is not None:
+        return corrected
+    if _BATCH_SHAPE.search(batch):
+        return batch
+    doubts.append(f"已有试点的批次OCR未能识别（读作“{batch}”）")
+    return None
+
+
+def _correct_misread_names(data: Annex1Data, config: RoundConfig, doubts: list[str]) -> None:
     """OCR misreads a character or two of a name (麓山 -> 莫山, 母婴 -> 母要): names within a
     small distance of exactly one of the round's schools or certificates are that name. A name
     not close to any stays as read, so a school's own unknown certificate is still reported."""
@@ -151,6 +168,8 @@ def _correct_misread_names(data: Annex1Data, config: RoundConfig) -> None:
     data.school = _known(data.school.strip(_STRAY).strip() if data.school else data.school, schools)
     for existing in data.existing:
         existing.certificate = _known(existing.certificate, certificates)
+        if existing.batch and existing.batch not in config.valid_batches:
+            existing.batch = _batch_as_read(existing.batch, config.valid_batches, doubts)
     for new in data.new:
         new.certificate = _known(new.certificate, certificates)
 
@@ -169,9 +188,18 @@ def annex1_from_pages(
     if not has_annex1_table(book):
         return None
     parse = parse_annex1(book, config)
+    doubts: list[str] = []
     if any(page.text_source == "ocr" for page in pages):
-        _correct_misread_names(parse.data, config)
+        _correct_misread_names(parse.data, config, doubts)
     found = [*errors]
+    found.extend(
+        ProcessingError(
+            component="ocr",
+            code="file.ocr_low_confidence",
+            message=f"附件1为扫描件，{doubt}，请人工查看扫描件核对该项",
+        )
+        for doubt in doubts
+    )
     found.extend(
         ProcessingError(component="annex1", code="annex1.value_unreadable", message=problem)
         for problem in parse.problems

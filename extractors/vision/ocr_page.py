@@ -29,7 +29,7 @@ from extractors.vision.tesseract import TesseractEngine
 from schemas.facts import Box, Word
 
 # Bump when preparation or reading changes, so cached pages are read again.
-_PIPELINE_VERSION = "4"
+_PIPELINE_VERSION = "6"
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 # Below this mean confidence, or with this little Chinese on an inked page, the page may lie
 # sideways or upside down: ask the engine's orientation detector.
@@ -125,6 +125,41 @@ def _line_doubtful(line: list[OcrWord]) -> bool:
 def _headless(line: list[OcrWord]) -> bool:
     """The line opens with a mark of its own (、 ) ，): the number or word before it was lost."""
     return bool(line) and min(line, key=lambda w: w.x0).text[:1] in "、，,。.)）:："
+
+
+_LIKE_ONE = re.compile(r"(?<=\d)[iIl|](?=[\d\-:：.年月日时点])|(?<=[\d\-:：.])[iIl|](?=\d)")
+_LIKE_ZERO = re.compile(r"(?<=\d)[oO](?=[\d\-:：.年月日时点])|(?<=[\d\-:：.])[oO](?=\d)")
+# 一 between two numbers is a dash OCR read as the character one (08:00一12:00, 2019年一2021年).
+_DASH_AS_ONE = re.compile(r"(?<=[\d:：年月日])一(?=\d)")
+
+
+# chi_sim reads the full-width brackets of 甲方（试点院校） as angle brackets more often than not;
+# plans print no angle brackets.
+_BRACKETS = str.maketrans({"〈": "（", "〉": "）"})
+
+
+def _digit_fixes(text: str) -> str:
+    return _DASH_AS_ONE.sub("—", _LIKE_ZERO.sub("0", _LIKE_ONE.sub("1", text))).translate(_BRACKETS)
+
+
+def _fixed_confusions(words: list[OcrWord]) -> list[OcrWord]:
+    """Letters OCR reads for digits inside numbers (2022-1i-06), and 一 for a dash between
+    numbers, set right; a word that is only 一 between two numbers is a dash too."""
+    fixed: list[OcrWord] = []
+    for line in _pixel_lines(words):
+        ordered = sorted(line, key=lambda w: w.x0)
+        for index, word in enumerate(ordered):
+            text = _digit_fixes(word.text)
+            if text == "一" and 0 < index < len(ordered) - 1:
+                before, after = ordered[index - 1].text, ordered[index + 1].text
+                if before[-1:].isdigit() and after[:1].isdigit():
+                    text = "—"
+            fixed.append(
+                word
+                if text == word.text
+                else OcrWord(text, word.x0, word.top, word.x1, word.bottom, word.confidence)
+            )
+    return fixed
 
 
 def _without_tall_words(words: list[OcrWord]) -> list[OcrWord]:
@@ -251,7 +286,7 @@ def read_page_image(image: PageImage, engine: OcrEngine, page_width: float, page
                 prepared, words, turned = turned_prepared, turned_words, rotate_by
     width, height = (page_height, page_width) if turned in (90, 270) else (page_width, page_height)
     pixel_grid = grid_rows(prepared.rule_mask, 1.0, min_cell=8.0 * prepared.gray.shape[1] / width)
-    words = _reread_cells(prepared.lines_removed, words, pixel_grid, engine)
+    words = _fixed_confusions(_reread_cells(prepared.lines_removed, words, pixel_grid, engine))
     scale = width / prepared.gray.shape[1]
     facts = [
         Word(

@@ -21,8 +21,9 @@ from extractors.vision.engine import OcrWord
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
 # Plans are printed horizontally: a list with a wide gap after its numbers must not be taken
-# for a column of vertical text (then 1. 证书名称 / 2. 等级 is read top to bottom).
-_CJK_CONFIG = "-c preserve_interword_spaces=1 -c textord_tabfind_vertical_text=0"
+# for a column of vertical text (then 1. 证书名称 / 2. 等级 is read top to bottom). Paper is not
+# printed white on black: trying each unsure line inverted only costs time.
+_CJK_CONFIG = "-c preserve_interword_spaces=1 -c textord_tabfind_vertical_text=0 -c tessedit_do_invert=0"
 
 
 @dataclass(frozen=True)

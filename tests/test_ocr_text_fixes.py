@@ -1,0 +1,53 @@
+"""OCR's habitual misreadings set right, and names misread by a character mapped back."""
+
+from __future__ import annotations
+
+from extractors.annex1.scanned import _batch_as_read, _cleaned
+from extractors.normalize import misread_name
+from extractors.vision.engine import OcrWord
+from extractors.vision.ocr_page import _digit_fixes, _fixed_confusions
+
+VALID = ["2019年第一批", "2019年第二批", "2020年第一批", "2020年第二批", "2021年第一批", "2021年第二批"]
+
+
+def test_letters_for_digits_and_one_for_a_dash() -> None:
+    assert _digit_fixes("2022-1i-06") == "2022-11-06"
+    assert _digit_fixes("1O月") == "10月"
+    assert _digit_fixes("08:00一12:00") == "08:00—12:00"
+    assert _digit_fixes("甲方〈试点院校〉") == "甲方（试点院校）"
+    # Chinese text keeps its 一 and its letters.
+    assert _digit_fixes("一、基本信息") == "一、基本信息"
+    assert _digit_fixes("第一批 Web前端") == "第一批 Web前端"
+
+
+def test_a_lone_one_between_numbers_is_a_dash() -> None:
+    words = [
+        OcrWord("08:00", 0, 0, 50, 10, 90),
+        OcrWord("一", 52, 0, 60, 10, 90),
+        OcrWord("12:00", 62, 0, 110, 10, 90),
+    ]
+    assert [w.text for w in _fixed_confusions(words)] == ["08:00", "—", "12:00"]
+
+
+def test_misread_names_map_to_the_one_known_name() -> None:
+    schools = ["麓山智能制造职业技术学院", "株洲健康职业技术学院"]
+    assert misread_name("区山智能制造职业技术学院", schools) == "麓山智能制造职业技术学院"
+    assert misread_name("等级: 初级\t幼儿照护", ["幼儿照护", "老年照护"]) == "幼儿照护"
+    # Far from every known name, or as close to two: left as read.
+    assert misread_name("失千老年人版护", ["失智老年人照护", "老年照护"]) is None
+    assert misread_name("2020年批次", VALID, 0.75) is None
+
+
+def test_ocr_batches_corrected_kept_or_left_to_a_person() -> None:
+    doubts: list[str] = []
+    assert _batch_as_read("2019年第一咎", VALID, doubts) == "2019年第一批"
+    assert _batch_as_read("2020年批次", VALID, doubts) == "2020年批次"  # the school's own error
+    assert _batch_as_read("<UL27咎条一二", VALID, doubts) is None
+    assert len(doubts) == 1 and "<UL27咎条一二" in doubts[0]
+
+
+def test_cells_lose_stray_marks_and_read_total_rows() -> None:
+    assert _cleaned("”2021年第二批") == "2021年第二批"
+    assert _cleaned("*2.1760") == "2.1760"
+    assert _cleaned("台计") == "合计"
+    assert _cleaned("(可加行)") == "(可加行)"
