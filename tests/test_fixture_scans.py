@@ -123,12 +123,16 @@ def test_plan_scan_gray_skew_rotated_with_blank_has_no_text_layer_and_stays_a4(
     assert [p.text for p in pages[:count]] == page_texts(pdf)
 
 
-def test_plan_scan_bw_is_stored_as_one_bit(native_plan: tuple[bytes, list[int]]) -> None:
+def test_plan_scan_bw_is_stored_as_one_bit_and_the_same_for_a_seed(
+    native_plan: tuple[bytes, list[int]],
+) -> None:
     pdf, _ = native_plan
     job = ScanJob(profile=ScanProfile(dpi=150, color="bw"), scan_pages=[1])
     scanned, _ = scan_pdf(pdf, job, np.random.default_rng(6))
     dpi, bits = _image_dpi(_pdf_pages(scanned)[0])
     assert bits == 1 and dpi == pytest.approx(150, abs=1)
+    again, _ = scan_pdf(pdf, job, np.random.default_rng(6))
+    assert again == scanned  # same seed, same bytes: no clock in the file
 
 
 def test_plan_mixed_keeps_the_native_pages_text(native_plan: tuple[bytes, list[int]]) -> None:
