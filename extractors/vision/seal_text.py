@@ -43,7 +43,6 @@ DEPARTMENT_WORDS = (
     "团委",
     "工会",
     "委员会",
-    "系",
     "二级学院",
     "继续教育学院",
 )
@@ -159,7 +158,8 @@ def match_institution(
         department = [w for w in DEPARTMENT_WORDS if w in reading.bottom or w in rest]
         if len(rest) >= 3 and rest.endswith("学院"):
             department.append("学院")  # a secondary college: 某某职业技术学院信息工程学院
-        if department and not any(w in whole for w in CONTRACT_WORDS):
+        # Only a clear reading makes a department: a misread bottom line must not accuse.
+        if department and reading.confidence >= 60 and not any(w in whole for w in CONTRACT_WORDS):
             return SealMatch("department", quoted, own_name, own)
         return SealMatch("matched", quoted, own_name, own)
     if organisation and org >= 0.6 and org > own:
