@@ -17,7 +17,7 @@ from schemas.round_config import RoundConfig
 RULE_ID = "file.ocr_low_confidence"
 
 
-@rule(RULE_ID, Severity.WARNING, "OCR识别把握不足，需人工核对", "file")
+@rule(RULE_ID, Severity.WARNING, "OCR识别把握不足", "file")
 def ocr_low_confidence(result: DocumentResult, config: RoundConfig) -> Iterator[RuleHit]:
     for error in result.errors:
         if error.code == RULE_ID:

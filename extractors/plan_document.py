@@ -110,6 +110,22 @@ def extract_plan_document(
     pages = classify_pages(text.pages)
     errors = list(text.errors)
     result = DocumentResult(source=source, sha256=sha256, page_count=len(pages), pages=pages, errors=errors)
+    if all(page.text_source == "blank" for page in pages):
+        # A scan of blank sheets (the wrong side fed, a lid left open): nothing was sent.
+        return DocumentResult(
+            source=source,
+            sha256=sha256,
+            kind=expected_kind,
+            status="failed",
+            page_count=len(pages),
+            pages=pages,
+            errors=[
+                *errors,
+                ProcessingError(
+                    component="ocr", code="file.empty", message=f"PDF的{len(pages)}页都是空白页，没有任何内容"
+                ),
+            ],
+        )
     if not any(page.readable for page in pages):
         # Scans are read by OCR; until that has run nothing here can be checked by rule.
         result.kind = expected_kind

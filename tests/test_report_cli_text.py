@@ -41,7 +41,7 @@ def internal_words(text: str) -> list[str]:
 
 
 def scan_pdf() -> bytes:
-    """A PDF that is only a picture: no text layer, so nothing in it can be checked by rule."""
+    """A PDF that is only a picture of a blank sheet: nothing in it to check, so the school must resend."""
     buffer = io.BytesIO()
     Image.new("RGB", (620, 877), "white").save(buffer, format="PDF")
     return buffer.getvalue()
