@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from checks.registry import RuleHit, rule
-from extractors.normalize import match_key
+from extractors.normalize import match_key, misread_name
 from schemas.annex1 import NewApplicationRow
 from schemas.finding import Severity
 from schemas.round_config import RoundConfig
@@ -29,10 +29,22 @@ def certificate_key(name: str | None, config: RoundConfig) -> str:
 
 
 def _rows_by_certificate(facts: SchoolFacts, config: RoundConfig) -> dict[str, list[NewApplicationRow]]:
-    data = facts.annex1_data
+    """Attachment 1's new applications by certificate key. Read by OCR, a certificate the
+    round does not list that is a character or two off one of the school's own plans is that
+    plan's certificate misread (失千老年人版护 for 失智老年人照护): OCR's slip is no mismatch."""
+    summary = next((s for s in reversed(facts.annex1) if s.data is not None), None)
     rows: dict[str, list[NewApplicationRow]] = {}
-    for row in data.new if data is not None else []:
-        rows.setdefault(certificate_key(row.certificate, config), []).append(row)
+    if summary is None or summary.data is None:
+        return rows
+    planned = [p.certificate for p in facts.plans if p.certificate]
+    listed = {match_key(name) for name in config.certificate_names()}
+    for row in summary.data.new:
+        key = certificate_key(row.certificate, config)
+        if summary.read_by_ocr and row.certificate and key not in listed:
+            misread = misread_name(row.certificate, planned, 0.7)
+            if misread is not None:
+                key = certificate_key(misread, config)
+        rows.setdefault(key, []).append(row)
     return rows
 
 

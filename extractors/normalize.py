@@ -251,3 +251,20 @@ def misread_name(name: str, known: Iterable[str], similarity: float = 0.8) -> st
     if best_ratio >= similarity and best_ratio - runner_up >= 0.1:
         return best
     return None
+
+
+_SCHOOL_IN_NAME = re.compile(r"[\u4e00-\u9fff]{2,24}?(?:职业技术学院|职业学院|学院|学校|大学|中专)")
+
+
+def schools_named_in(path: str) -> list[str]:
+    """School names a person typed into a file's path (the zip, the file, the folder)."""
+    return list(dict.fromkeys(_SCHOOL_IN_NAME.findall(path)))
+
+
+def typed_school(read: str | None, path: str) -> str | None:
+    """An OCR'd school name replaced by the one typed in the file's path when they are the
+    same name with a character or two misread (用德 read for 舜德); else as read."""
+    if not read:
+        return read
+    typed = misread_name(read, schools_named_in(path), 0.75)
+    return typed or read

@@ -12,6 +12,7 @@ import hashlib
 from extractors.annex1.scanned import annex1_from_pages
 from extractors.classify import classify_pages, page_title, title_kind
 from extractors.errors import InputFileError
+from extractors.normalize import typed_school
 from extractors.pdf_text import DEFAULT_OCR, read_pdf_text
 from extractors.plan_fields import PlanExtractor
 from extractors.vision.ocr_page import OcrOptions
@@ -150,6 +151,13 @@ def extract_plan_document(
         return result
     result.kind = "plan"
     result.plan = extractor.extract(pages)
+    plan_data = result.plan.data
+    if (
+        result.plan.ocr_pages
+        and plan_data.school
+        and (annex1_config is None or annex1_config.school(plan_data.school) is None)
+    ):
+        plan_data.school = typed_school(plan_data.school, source)
     errors.extend(_review_notes(result.plan))
     for page in pages:
         if not page.readable:

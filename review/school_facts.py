@@ -80,7 +80,8 @@ def gather_school_facts(session: Session, known_schools: set[str]) -> list[Schoo
                 )
             else:
                 table = Annex1Data.model_validate(document.data) if document.data else None
-                facts.annex1.append(Annex1Summary(source=document.source, data=table))
+                scanned = table is not None and any(not page.has_text_layer for page in document.pages)
+                facts.annex1.append(Annex1Summary(source=document.source, data=table, read_by_ocr=scanned))
             receipt = receipts.get(document.sha256)
             if receipt is not None:
                 facts.receipts.append(

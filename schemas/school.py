@@ -30,6 +30,8 @@ class Annex1Summary(StrictModel):
 
     source: str
     data: Annex1Data | None = None
+    # Read from a scan or a photo by OCR: its names may be a character or two off.
+    read_by_ocr: bool = False
 
 
 class Receipt(StrictModel):

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from checks import run_rules
 from extractors.annex1.scanned import _batch_as_read, _cleaned
-from extractors.normalize import misread_name
+from extractors.normalize import misread_name, typed_school
 from extractors.vision.engine import OcrWord
 from extractors.vision.ocr_page import _digit_fixes, _fixed_confusions
+from schemas.annex1 import Annex1Data, NewApplicationRow
+from schemas.round_config import load_round_config
+from schemas.school import Annex1Summary, PlanSummary, SchoolFacts
 
 VALID = ["2019年第一批", "2019年第二批", "2020年第一批", "2020年第二批", "2021年第一批", "2021年第二批"]
 
@@ -51,3 +55,26 @@ def test_cells_lose_stray_marks_and_read_total_rows() -> None:
     assert _cleaned("*2.1760") == "2.1760"
     assert _cleaned("台计") == "合计"
     assert _cleaned("(可加行)") == "(可加行)"
+
+
+def test_an_ocr_school_name_gives_way_to_the_one_typed_in_the_path() -> None:
+    path = "m.eml/舜德科技中等专业学校.zip/舜德科技中等专业学校院校试点信息统计表.pdf"
+    assert typed_school("用德科技中等专业学校", path) == "舜德科技中等专业学校"
+    assert typed_school("株洲健康职业技术学院", "uploads/scan.pdf") == "株洲健康职业技术学院"
+
+
+def _school(read_by_ocr: bool, written: str) -> SchoolFacts:
+    table = Annex1Data(new=[NewApplicationRow(certificate=written, level="中级", scale=30)])
+    return SchoolFacts(
+        school="楚天汽车工程职业学院",
+        annex1=[Annex1Summary(source="a.pdf", data=table, read_by_ocr=read_by_ocr)],
+        plans=[PlanSummary(source="p.pdf", certificate="失智老年人照护", level="中级", candidates=30)],
+    )
+
+
+def test_a_certificate_misread_on_a_scanned_attachment_1_is_the_plan_s() -> None:
+    config = load_round_config()
+    rules = {"school.application_without_plan", "school.plan_without_application"}
+    assert not rules & {f.rule for f in run_rules("school", _school(True, "失千老年人版护"), config)}
+    # Typed in a spreadsheet, the same difference is the school's: both findings stand.
+    assert rules <= {f.rule for f in run_rules("school", _school(False, "失千老年人版护"), config)}

@@ -17,7 +17,7 @@ from typing import cast
 
 from extractors.annex1.document import has_annex1_table, parse_annex1
 from extractors.errors import InputFileError
-from extractors.normalize import misread_name
+from extractors.normalize import misread_name, typed_school
 from extractors.pdf_text import DEFAULT_OCR, read_picture_text
 from extractors.tables import Table, TableFile, TableFormat
 from extractors.vision.ocr_page import OcrOptions
@@ -191,6 +191,8 @@ def annex1_from_pages(
     doubts: list[str] = []
     if any(page.text_source == "ocr" for page in pages):
         _correct_misread_names(parse.data, config, doubts)
+        if parse.data.school and config.school(parse.data.school) is None:
+            parse.data.school = typed_school(parse.data.school, source)
     found = [*errors]
     found.extend(
         ProcessingError(
