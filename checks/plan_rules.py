@@ -145,8 +145,8 @@ def unknown_certificate(facts: PlanFacts, config: RoundConfig) -> Iterator[RuleH
 def sessions_sum(facts: PlanFacts, config: RoundConfig) -> Iterator[RuleHit]:
     data = facts.data
     counts = [s.count for s in data.sessions if s.count is not None]
-    if data.candidates is None or not counts:
-        return
+    if data.candidates is None or not counts or facts.field_states.get("sessions") == "unsure":
+        return  # unsure: OCR did not read every session (file.ocr_low_confidence)
     total = sum(counts)
     if total != data.candidates:
         detail = "+".join(str(c) for c in counts)

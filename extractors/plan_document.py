@@ -54,7 +54,7 @@ def _ocr_notes(facts: PlanFacts) -> list[ProcessingError]:
             component="ocr",
             code="file.ocr_low_confidence",
             page=page,
-            message=f"方案第{pages}页为扫描页，OCR未能可靠识别{names}，无法判断学校是否已填写；请人工查看扫描页核对这些内容",
+            message=f"方案第{pages}页为扫描页，OCR未能可靠识别{names}，这些内容未经自动检查，不能据此判断学校漏填或填错；请人工查看扫描页核对",
         )
     ]
 

@@ -279,6 +279,10 @@ class PlanExtractor:
         if set(plan_pages) & set(ocr_pages):
             self._correct_misread_names(data)
             states = ocr_doubts(data, evidence, statements, states, pages)
+            if not tabled and _timed_lines(visual) > len(data.sessions):
+                # A line with a time of day that gave no session: its date was misread
+                # (2022/11/6 as 2022/1116), so the sessions read are not all there.
+                states["sessions"] = "unsure"
         return PlanFacts(
             data=data,
             evidence=evidence,
@@ -637,6 +641,12 @@ def _empty(value: object) -> bool:
 
 
 LOW_OCR_CONFIDENCE = 50.0
+_TIME_RANGE = re.compile(r"\d{1,2}\s*[:：]\s*\d{2}\s*[-—~～至到]+\s*\d{1,2}\s*[:：]\s*\d{2}")
+
+
+def _timed_lines(lines: Sequence[PlanLine]) -> int:
+    """Lines that carry a session's time of day (08:00-12:00), each one session at least."""
+    return sum(1 for line in lines if _TIME_RANGE.search(matching_text(line.text)))
 
 
 def _line_confidence(page: PageFacts, text: str) -> float | None:
