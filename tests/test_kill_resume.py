@@ -67,7 +67,12 @@ def cli_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     # One temporary server database for all runs: created once, not once per run folder.
     env["PILOT_INTAKE_PREFECT_HOME"] = str(tmp_path_factory.mktemp("prefect-state"))
     env["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] = "120"
-    for name in ("PREFECT_API_URL", "PILOT_INTAKE_DB_URL", "PILOT_INTAKE_INBOX", "PILOT_INTAKE_KILL_AT"):
+    # Each run folder keeps its own extraction cache (beside its archive): the resumed run must
+    # find what its killed predecessors cached, and nothing the clean run did.
+    for name in (
+        "PREFECT_API_URL", "PILOT_INTAKE_DB_URL", "PILOT_INTAKE_INBOX", "PILOT_INTAKE_KILL_AT",
+        "PREFECT_LOCAL_STORAGE_PATH",
+    ):  # fmt: skip
         env.pop(name, None)
     return env
 
