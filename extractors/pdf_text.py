@@ -19,11 +19,13 @@ import pypdf
 from pdfminer.pdfdocument import PDFPasswordIncorrect
 from pypdf.errors import FileNotDecryptedError, PdfReadError
 
+from extractors.budget import Deadline
 from extractors.errors import (
     EmptyFileError,
     EncryptedFileError,
     InputFileError,
     OcrError,
+    TimeLimitError,
     UnreadableFileError,
     UnsupportedFormatError,
 )
@@ -56,7 +58,9 @@ class PdfText:
 DEFAULT_OCR = OcrOptions()
 
 
-def read_pdf_text(content: bytes, ocr: OcrOptions | None = DEFAULT_OCR) -> PdfText:
+def read_pdf_text(
+    content: bytes, ocr: OcrOptions | None = DEFAULT_OCR, deadline: Deadline | None = None
+) -> PdfText:
     """Read every page's words and lines: from the text layer, and by OCR (``ocr``; None
     leaves scanned pages unread) where a page has none that can be used. Raises an
     ``InputFileError`` subclass when the file as a whole cannot be read; a single bad page
@@ -84,15 +88,15 @@ def read_pdf_text(content: bytes, ocr: OcrOptions | None = DEFAULT_OCR) -> PdfTe
     repaired = False
     parsed = content  # the bytes pdfplumber could parse: the original, or pypdf's rewrite
     try:
-        pages = _read_with_pdfplumber(content)
-    except EncryptedFileError:
+        pages = _read_with_pdfplumber(content, deadline)
+    except (EncryptedFileError, TimeLimitError):
         raise
     except Exception as first_error:  # pdfminer raises many unrelated types on damaged files
         if reader is None:
             raise UnreadableFileError(f"PDF结构损坏，无法解析（{type(first_error).__name__}）") from None
         try:
             parsed = _rewrite_with_pypdf(reader)
-            pages = _read_with_pdfplumber(parsed)
+            pages = _read_with_pdfplumber(parsed, deadline)
         except Exception as second_error:
             raise UnreadableFileError(
                 f"PDF结构损坏，修复后仍无法解析（{type(second_error).__name__}）"
@@ -108,7 +112,7 @@ def read_pdf_text(content: bytes, ocr: OcrOptions | None = DEFAULT_OCR) -> PdfTe
     if not pages:
         raise EmptyFileError("PDF中没有任何页面")
     if ocr is not None:
-        pages = _with_ocr(parsed, pages, ocr)
+        pages = _with_ocr(parsed, pages, ocr, deadline)
     for page in pages:
         if page.error is not None:
             errors.append(page.error)
@@ -127,13 +131,15 @@ def _with_blocks(pages: list[_PageRead]) -> list[PageFacts]:
     ]
 
 
-def read_picture_text(content: bytes, ocr: OcrOptions = DEFAULT_OCR) -> PdfText:
+def read_picture_text(
+    content: bytes, ocr: OcrOptions = DEFAULT_OCR, deadline: Deadline | None = None
+) -> PdfText:
     """A JPG/PNG/TIFF (a photo or scan of the paper) read by OCR, one page per frame. Raises
     ``InputFileError`` when the picture cannot be decoded."""
     images = load_picture(content)
     pages: list[_PageRead] = []
     errors: list[ProcessingError] = []
-    for number, result in ocr_images(images, ocr):
+    for number, result in ocr_images(images, ocr, deadline):
         image = images[number - 1]
         blank = PageFacts(
             number=number,
@@ -149,13 +155,17 @@ def read_picture_text(content: bytes, ocr: OcrOptions = DEFAULT_OCR) -> PdfText:
     return PdfText(pages=_with_blocks(pages), errors=errors)
 
 
-def _with_ocr(content: bytes, pages: list[_PageRead], options: OcrOptions) -> list[_PageRead]:
+def _with_ocr(
+    content: bytes, pages: list[_PageRead], options: OcrOptions, deadline: Deadline | None = None
+) -> list[_PageRead]:
     """Pages without a usable text layer replaced by what OCR reads on their image."""
     wanted = [page.facts.number for page in pages if not page.facts.has_text_layer]
     if not wanted:
         return pages
     try:
-        results = ocr_pdf_pages(content, wanted, options)
+        results = ocr_pdf_pages(content, wanted, options, deadline)
+    except TimeLimitError:
+        raise
     except InputFileError as error:  # pdfium cannot render what pdfplumber parsed
         results = {number: OcrError(str(error.args[0])) for number in wanted}
     replaced: list[_PageRead] = []
@@ -236,7 +246,7 @@ class _PageRead:
     free_lines: list[Line] = field(default_factory=list)  # the visual lines outside tables
 
 
-def _read_with_pdfplumber(content: bytes) -> list[_PageRead]:
+def _read_with_pdfplumber(content: bytes, deadline: Deadline | None = None) -> list[_PageRead]:
     try:
         pdf = pdfplumber.open(io.BytesIO(content))
     except PDFPasswordIncorrect:
@@ -244,7 +254,12 @@ def _read_with_pdfplumber(content: bytes) -> list[_PageRead]:
     except (FileNotDecryptedError, PdfReadError) as error:
         raise UnreadableFileError(str(error)) from None
     with pdf:
-        return [_read_page(page, number) for number, page in enumerate(pdf.pages, start=1)]
+        pages = []
+        for number, page in enumerate(pdf.pages, start=1):
+            if deadline is not None:
+                deadline.check(f"第{number}页")
+            pages.append(_read_page(page, number))
+        return pages
 
 
 def _read_page(page: Any, number: int) -> _PageRead:

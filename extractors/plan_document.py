@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 
 from extractors.annex1.scanned import annex1_from_pages
+from extractors.budget import Deadline
 from extractors.classify import classify_pages, page_title, title_kind
 from extractors.errors import InputFileError
 from extractors.normalize import typed_school
@@ -96,10 +97,11 @@ def extract_plan_document(
     expected_kind: DocumentKind = "plan",
     annex1_config: RoundConfig | None = None,
     ocr: OcrOptions | None = DEFAULT_OCR,
+    deadline: Deadline | None = None,
 ) -> DocumentResult:
     sha256 = hashlib.sha256(content).hexdigest()
     try:
-        text = read_pdf_text(content, ocr)
+        text = read_pdf_text(content, ocr, deadline)
     except InputFileError as error:
         return DocumentResult(
             source=source,

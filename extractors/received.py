@@ -32,8 +32,10 @@ from extractors.errors import LimitExceededError
 from extractors.filetype import TYPE_NAMES, FileType, sniff
 from extractors.mail import parse_message
 from extractors.pdf_limits import check_image_limits, check_pdf_limits
+from extractors.pdf_text import DEFAULT_OCR
 from extractors.plan_document import extract_plan_document
 from extractors.plan_fields import PlanExtractor
+from extractors.vision.ocr_page import OcrOptions
 from schemas.document import DocumentKind, DocumentResult, ProcessingError
 from schemas.limits import DEFAULT_LIMITS, Limits, size_text
 from schemas.round_config import RoundConfig
@@ -179,13 +181,20 @@ def _pdf(
     limits: Limits,
     deadline: Deadline,
     config: RoundConfig,
+    ocr: OcrOptions = DEFAULT_OCR,
 ) -> DocumentResult:
     try:
         check_pdf_limits(content, limits, deadline)
     except LimitExceededError as error:
         return _limit_failed(content, source, intended, error)
     result = extract_plan_document(
-        content, source=source, extractor=extractor, expected_kind=intended, annex1_config=config
+        content,
+        source=source,
+        extractor=extractor,
+        expected_kind=intended,
+        annex1_config=config,
+        ocr=ocr,
+        deadline=deadline,
     )
     if result.kind == "annex1" and result.annex1 is not None:
         return result  # Attachment 1 as a PDF: the stamped scan, or printed from Excel
@@ -206,8 +215,10 @@ def extract_received(
     config: RoundConfig,
     plan_extractor: PlanExtractor,
     limits: Limits = DEFAULT_LIMITS,
+    ocr: OcrOptions = DEFAULT_OCR,
 ) -> DocumentResult:
-    """Read one received file as what it is, within ``limits`` (its time limit starts here)."""
+    """Read one received file as what it is, within ``limits`` (its time limit starts here);
+    scans and pictures are read by OCR with ``ocr``."""
     deadline = Deadline.start(limits)
     if content.startswith(NOT_READ_MARK):
         # Archived in place of an entry of the upload folder that was not read (a link, a pipe,
@@ -231,7 +242,7 @@ def extract_received(
         )
         return _limit_failed(content, source, intended, error)
     if kind == "pdf":
-        return _pdf(content, source, plan_extractor, intended, limits, deadline, config)
+        return _pdf(content, source, plan_extractor, intended, limits, deadline, config, ocr)
     if origin == "upload":
         # The platform takes plans as one merged PDF; anything else in its export is resent.
         what = TYPE_NAMES.get(kind, "无法识别的格式")
@@ -269,7 +280,7 @@ def extract_received(
             return _limit_failed(content, source, "annex1" if ANNEX1_NAME.search(name) else "other", error)
         # A photo or scan of the stamped Attachment 1 may carry any name (微信图片_….jpg): every
         # picture is read, and one without the table stays a listed attachment.
-        picture = extract_annex1_picture(content, source=source, config=config)
+        picture = extract_annex1_picture(content, source=source, config=config, ocr=ocr, deadline=deadline)
         if picture.annex1 is not None or ANNEX1_NAME.search(name):
             return picture
         return _listed(content, source)

@@ -33,11 +33,13 @@ from checks import check_document, check_school
 from extractors.errors import TransientError
 from extractors.inbox import Inbox, InboxMessage, open_inbox
 from extractors.mail import parse_message
+from extractors.pdf_text import DEFAULT_OCR
 from extractors.plan_document import EXTRACTOR_VERSION, plan_extractor_for
 from extractors.plan_fields import PlanExtractor
 from extractors.received import EXTRACTOR_VERSION as RECEIVED_VERSION
 from extractors.received import Origin, extract_received, intended_kind, message_received_at, not_read_record
 from extractors.schools import identify_school
+from extractors.vision.ocr_page import OcrOptions
 from flows.settings import Settings
 from review.archive import RawArchive
 from review.db import SCHOOL_CHECK_LOCK_KEY, lock_for_transaction, make_engine, migrate, session_factory
@@ -70,7 +72,7 @@ from review.store import (
     utcnow,
 )
 from schemas.document import DocumentResult, ProcessingError
-from schemas.limits import DEFAULT_LIMITS, Limits
+from schemas.limits import DEFAULT_LIMITS, Limits, size_text
 from schemas.round_config import RoundConfig, load_round_config
 
 
@@ -104,7 +106,9 @@ def _extraction_cache_key(context: TaskRunContext, parameters: dict[str, Any]) -
     route = receipt_route(parameters["source"], parameters["origin"])
     limits = parameters.get("limits") or DEFAULT_LIMITS
     limits_digest = hashlib.sha256(limits.model_dump_json().encode()).hexdigest()[:12]
-    return f"{EXTRACTOR_VERSION}-{RECEIVED_VERSION}-{route}-{limits_digest}-{parameters['sha256']}"
+    ocr = parameters.get("ocr") or DEFAULT_OCR
+    engine = f"{ocr.engine}-{ocr.language}-{ocr.max_dpi:g}"
+    return f"{EXTRACTOR_VERSION}-{RECEIVED_VERSION}-{route}-{limits_digest}-{engine}-{parameters['sha256']}"
 
 
 # PILOT_INTAKE_KILL_AT=<point>:<n> kills this process (SIGKILL, as the OOM killer or a power cut
@@ -155,6 +159,7 @@ def extract_task(
     archive_path: str,
     round_file: str | None,
     limits: Limits | None = None,
+    ocr: OcrOptions | None = None,
 ) -> DocumentResult:
     content = Path(archive_path).read_bytes()
     try:
@@ -165,6 +170,7 @@ def extract_task(
             config=_round(round_file),
             plan_extractor=_extractor(round_file),
             limits=limits or DEFAULT_LIMITS,
+            ocr=ocr or DEFAULT_OCR,
         )
     except TransientError:
         raise
@@ -231,15 +237,27 @@ def list_upload_files(folder: Path) -> list[Path]:
     return [entry.path for entry in scan_upload_folder(folder) if entry.not_read is None]
 
 
-def _read_regular(path: Path) -> bytes:
+class _TooLarge(Exception):
+    """An upload past ``limits.bytes_per_file``: not read into memory, recorded instead."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__(size)
+        self.size = size
+
+
+def _read_regular(path: Path, limits: Limits = DEFAULT_LIMITS) -> bytes:
     """The bytes of a file listed as regular, opened without following a link and without
-    blocking (a FIFO put in its place since the listing would wait forever)."""
+    blocking (a FIFO put in its place since the listing would wait forever); a file past the
+    size limit is measured, never read."""
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     descriptor = os.open(path, flags)
     with os.fdopen(descriptor, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+        status = os.fstat(handle.fileno())
+        if not stat.S_ISREG(status.st_mode):
             raise OSError(0, "不是普通文件")
-        return handle.read()
+        if status.st_size > limits.bytes_per_file:
+            raise _TooLarge(status.st_size)
+        return handle.read(limits.bytes_per_file + 1)
 
 
 @cache
@@ -374,15 +392,22 @@ def _ingest_uploads(
         for entry in tqdm(files, desc="归档", unit="个", disable=None):
             source = entry.path.relative_to(root).as_posix()
             reason = entry.not_read
+            rule = "file.unreadable"
             content = b""
             if reason is None:
                 try:
-                    content = _read_regular(entry.path)
+                    content = _read_regular(entry.path, settings.limits)
                 except OSError as error:  # gone or locked since the listing: the run goes on
                     reason = f"文件无法读取（{error.strerror or type(error).__name__}）"
+                except _TooLarge as large:
+                    rule = "file.too_large"
+                    reason = (
+                        f"文件大小超过处理上限：文件为{size_text(large.size)}，"
+                        f"上限为{size_text(settings.limits.bytes_per_file)}，未读取"
+                    )
             if reason is not None:
                 logger.warning("%s：%s", source, reason)
-                content = not_read_record(source, reason)
+                content = not_read_record(source, reason, rule=rule)
             archived = archive.store(content)
             fault_point("archiving")
             receipt = record_received_file(
@@ -555,7 +580,9 @@ def _process_pending(
         pending = {p.key: p for p in _pending_files(session)}
     logger.info("待识别文件 %d 个", len(pending))
     submitted = {
-        key: extract_task.submit(p.sha256, p.source, p.origin, p.archive_path, round_file, settings.limits)
+        key: extract_task.submit(
+            p.sha256, p.source, p.origin, p.archive_path, round_file, settings.limits, settings.ocr
+        )
         for key, p in pending.items()
     }
     key_of = {future.task_run_id: key for key, future in submitted.items()}
@@ -631,7 +658,7 @@ def intake(settings: Settings, uploads: str | None = None, inbox: str | None = N
     config = _round(round_file)
     migrate(_engine(settings.db_url))
     sessions = _sessions(settings.db_url)
-    source = open_inbox(inbox) if inbox else None
+    source = open_inbox(inbox, limits=settings.limits) if inbox else None
     with sessions() as session:
         _close_abandoned_runs(session)
         sync_schools(session, config)

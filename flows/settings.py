@@ -15,6 +15,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from extractors.errors import ConfigurationError
+from extractors.vision.ocr_page import OcrOptions
 from schemas.limits import Limits
 
 DEFAULT_OUT = Path("out")
@@ -28,6 +29,8 @@ class Settings(BaseModel):
     cache_dir: Path = DEFAULT_OUT / "cache"
     round_file: Path | None = None
     limits: Limits = Limits()
+    # OCR of scans: engine and the page cache (under cache_dir, so a rerun re-reads nothing).
+    ocr: OcrOptions = OcrOptions(cache_dir=DEFAULT_OUT / "cache")
 
     @classmethod
     def from_environment(
@@ -45,6 +48,13 @@ class Settings(BaseModel):
         if round_path:
             values["round_file"] = Path(round_path)
         values["limits"] = limits_from_environment()
+        cache = values.get("cache_dir", DEFAULT_OUT / "cache")
+        engine = os.environ.get("PILOT_INTAKE_OCR_ENGINE", "tesseract").strip() or "tesseract"
+        if engine not in ("tesseract", "rapid"):
+            raise ConfigurationError(
+                f"未知的OCR引擎：PILOT_INTAKE_OCR_ENGINE={engine}", remedy="可用的引擎为 tesseract 和 rapid。"
+            )
+        values["ocr"] = OcrOptions(engine=engine, cache_dir=cache)
         return cls.model_validate(values)
 
 

@@ -11,6 +11,7 @@ from benchmarks.intake import export_of
 from fixtures.generate import build_document
 from flows.process import intake, scan_upload_folder
 from flows.settings import Settings
+from schemas.limits import Limits
 from schemas.round_config import load_round_config
 
 
@@ -53,3 +54,25 @@ def test_a_run_over_links_and_pipes_finishes_and_records_them(tmp_path: Path) ->
     passwd = Path("/etc/passwd").read_bytes()
     archived = [p.read_bytes() for p in (tmp_path / "archive").rglob("*") if p.is_file()]
     assert passwd not in archived  # nothing outside the folder reaches the never-deleted archive
+
+
+def test_an_upload_past_the_size_limit_is_measured_not_read(tmp_path: Path) -> None:
+    uploads = tmp_path / "uploads" / "学校"
+    uploads.mkdir(parents=True)
+    plan = build_document(2, "clean", 11, load_round_config())
+    (uploads / "方案.pdf").write_bytes(plan.pdf)
+    big = uploads / "扫描件.pdf"
+    big.write_bytes(b"%PDF-1.4\n" + b"0" * 2_000_000)
+    db_url = f"sqlite:///{tmp_path / 'review.sqlite3'}"
+    limits = Limits(bytes_per_file=1_000_000)
+    settings = Settings(
+        db_url=db_url, archive_dir=tmp_path / "archive", cache_dir=tmp_path / "cache", limits=limits
+    )
+    os.environ.setdefault("PREFECT_LOCAL_STORAGE_PATH", str(settings.cache_dir))
+    intake(settings, uploads=str(tmp_path / "uploads"))
+    documents = {d.source: d for d in export_of(db_url).documents}
+    assert documents["学校/方案.pdf"].status != "failed"
+    [finding] = documents["学校/扫描件.pdf"].findings
+    assert finding.rule == "file.too_large" and "上限" in finding.message
+    archived = [p.stat().st_size for p in (tmp_path / "archive").rglob("*") if p.is_file()]
+    assert max(archived) < 1_000_000  # its record, not its bytes

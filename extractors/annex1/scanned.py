@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from typing import cast
 
 from extractors.annex1.document import has_annex1_table, parse_annex1
+from extractors.budget import Deadline
 from extractors.errors import InputFileError
 from extractors.normalize import misread_name, typed_school
 from extractors.pdf_text import DEFAULT_OCR, read_picture_text
@@ -219,14 +220,19 @@ def annex1_from_pages(
 
 
 def extract_annex1_picture(
-    content: bytes, *, source: str, config: RoundConfig, ocr: OcrOptions = DEFAULT_OCR
+    content: bytes,
+    *,
+    source: str,
+    config: RoundConfig,
+    ocr: OcrOptions = DEFAULT_OCR,
+    deadline: Deadline | None = None,
 ) -> DocumentResult:
     """A JPG/PNG of the signed, stamped Attachment 1, read by OCR. Never raises for a bad
     input: an undecodable picture comes back ``failed`` with its ``file.*`` error, a picture
     without the table ``partial`` with ``annex1.not_found``."""
     sha256 = hashlib.sha256(content).hexdigest()
     try:
-        text = read_picture_text(content, ocr)
+        text = read_picture_text(content, ocr, deadline)
     except InputFileError as error:
         return DocumentResult(
             source=source,

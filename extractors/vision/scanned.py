@@ -13,6 +13,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 
+from extractors.budget import Deadline
 from extractors.errors import OcrError
 from extractors.vision.images import PageImage, render_pdf
 from extractors.vision.ocr_page import OcrOptions, OcrPage, cached_read
@@ -39,12 +40,17 @@ def _read_now(image: PageImage, options: OcrOptions) -> OcrPage:
     )
 
 
-def ocr_images(images: Iterable[PageImage], options: OcrOptions) -> Iterator[tuple[int, OcrPage | OcrError]]:
-    """(page number, what OCR read or why it failed), in page order."""
+def ocr_images(
+    images: Iterable[PageImage], options: OcrOptions, deadline: Deadline | None = None
+) -> Iterator[tuple[int, OcrPage | OcrError]]:
+    """(page number, what OCR read or why it failed), in page order; past the file's
+    ``deadline`` no further page is started (``TimeLimitError``)."""
     workers = max(1, options.workers)
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ocr") as pool:
         pending: list[tuple[int, Future[OcrPage]]] = []
         for image in images:
+            if deadline is not None:
+                deadline.check(f"第{image.number}页（OCR）")
             pending.append((image.number, pool.submit(_read, image, options)))
             while len(pending) > workers:
                 yield _result(*pending.pop(0))
@@ -59,8 +65,10 @@ def _result(number: int, future: Future[OcrPage]) -> tuple[int, OcrPage | OcrErr
         return number, error
 
 
-def ocr_pdf_pages(content: bytes, numbers: list[int], options: OcrOptions) -> dict[int, OcrPage | OcrError]:
+def ocr_pdf_pages(
+    content: bytes, numbers: list[int], options: OcrOptions, deadline: Deadline | None = None
+) -> dict[int, OcrPage | OcrError]:
     """OCR the given 1-based pages of a PDF at their scan resolution (at most ``max_dpi``)."""
     if not numbers:
         return {}
-    return dict(ocr_images(render_pdf(content, numbers, max_dpi=options.max_dpi), options))
+    return dict(ocr_images(render_pdf(content, numbers, max_dpi=options.max_dpi), options, deadline))
