@@ -18,8 +18,9 @@ from schemas.annex1 import Annex1Data
 from schemas.school import Annex1Summary, PlanSummary, Receipt, SchoolFacts
 
 
-def _first_mail_receipts(session: Session, sha256s: set[str]) -> dict[str, ReceivedFile]:
-    """The first e-mail receipt of each of these files. Only e-mail has a receipt time the
+def _first_mail_receipts(session: Session, sha256s: set[str]) -> dict[tuple[str, str], ReceivedFile]:
+    """The first e-mail receipt of each of these files, by content and route (an upload whose
+    bytes were also e-mailed keeps no e-mail's time). Only e-mail has a receipt time the
     school cannot influence (the upload folder's times are those of the platform export)."""
     if not sha256s:
         return {}
@@ -29,9 +30,9 @@ def _first_mail_receipts(session: Session, sha256s: set[str]) -> dict[str, Recei
         .order_by(ReceivedFile.received_at, ReceivedFile.id)
         .options(selectinload(ReceivedFile.message))
     )
-    first: dict[str, ReceivedFile] = {}
+    first: dict[tuple[str, str], ReceivedFile] = {}
     for row in rows:
-        first.setdefault(row.sha256, row)
+        first.setdefault((row.sha256, row.route), row)
     return first
 
 
@@ -82,7 +83,7 @@ def gather_school_facts(session: Session, known_schools: set[str]) -> list[Schoo
                 table = Annex1Data.model_validate(document.data) if document.data else None
                 scanned = table is not None and any(not page.has_text_layer for page in document.pages)
                 facts.annex1.append(Annex1Summary(source=document.source, data=table, read_by_ocr=scanned))
-            receipt = receipts.get(document.sha256)
+            receipt = receipts.get((document.sha256, document.route))
             if receipt is not None:
                 facts.receipts.append(
                     Receipt(
