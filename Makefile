@@ -54,6 +54,10 @@ benchmarks: setup
 	# The same tables as for the outside round, on our own round.
 	$(BIN)/python -m fixtures.outside_truth $(OUT)/bench-round
 	$(BIN)/python -m benchmarks.outside $(OUT)/bench-round
+	# The same round with about half its plans and a third of its Attachment 1s on paper.
+	rm -rf $(OUT)/bench-round-scan
+	$(BIN)/python -m fixtures.scan $(OUT)/bench-round $(OUT)/bench-round-scan --seed 7
+	$(BIN)/python -m benchmarks.outside $(OUT)/bench-round-scan
 	# A round made outside the project (../shared/samples/outside-round): what the extractors
 	# do on wording and layouts they were not written against.
 	@if [ -d $(OUTSIDE) ]; then $(BIN)/python -m benchmarks.outside $(OUTSIDE); else echo "no outside round at $(OUTSIDE)"; fi
