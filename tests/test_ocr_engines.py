@@ -17,7 +17,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
-from benchmarks.ocr import cer
+from benchmarks.ocr_pages import cer
 from extractors.errors import OcrError
 from extractors.vision.engine import OcrWord
 from extractors.vision.rapid import split_line, tokens
@@ -37,7 +37,9 @@ LEFT, FIRST_BASELINE, LEADING = 72.0, 120.0, 36.0  # points, from the top of the
 @pytest.fixture(scope="module")
 def chinese_lines_page() -> np.ndarray:
     """Four lines of Chinese with digits and a time span, as a 200 dpi grayscale image."""
-    pdfmetrics.registerFont(TTFont("WQYZenHeiTest", "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", subfontIndex=0))
+    pdfmetrics.registerFont(
+        TTFont("WQYZenHeiTest", "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", subfontIndex=0)
+    )
     buffer = io.BytesIO()
     page = canvas.Canvas(buffer, pagesize=A4)
     page.setFont("WQYZenHeiTest", FONT_SIZE)
