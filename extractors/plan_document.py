@@ -103,12 +103,8 @@ def extract_plan_document(
     try:
         text = read_pdf_text(content, ocr, deadline)
     except InputFileError as error:
-        return DocumentResult(
-            source=source,
-            sha256=sha256,
-            kind=expected_kind,
-            status="failed",
-            errors=[ProcessingError(component="reader", code=error.rule, message=str(error.args[0]))],
+        return DocumentResult.unreadable(
+            source=source, sha256=sha256, kind=expected_kind, rule=error.rule, message=str(error.args[0])
         )
     pages = classify_pages(text.pages)
     errors = list(text.errors)

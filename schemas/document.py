@@ -87,6 +87,20 @@ class DocumentResult(StrictModel):
     errors: list[ProcessingError] = Field(default_factory=list)
     findings: list[Finding] = Field(default_factory=list)
 
+    @classmethod
+    def unreadable(
+        cls, *, source: str, sha256: str, kind: DocumentKind, rule: str, message: str
+    ) -> DocumentResult:
+        """A file its reader could not open: ``failed``, with the ``file.*`` error that the
+        checks turn into what to resend."""
+        return cls(
+            source=source,
+            sha256=sha256,
+            kind=kind,
+            status="failed",
+            errors=[ProcessingError(component="reader", code=rule, message=message)],
+        )
+
     @model_validator(mode="after")
     def _never_ok_with_errors(self) -> DocumentResult:
         if self.errors and self.status == "ok":

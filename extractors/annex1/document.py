@@ -198,13 +198,13 @@ def extract_annex1_document(
     Attachment 1 and kind ``other`` when it is some other table; unreadable cells ``partial``
     with one error each."""
     sha256 = hashlib.sha256(content).hexdigest()
-    result = DocumentResult(source=source, sha256=sha256, kind="annex1")
     try:
         book = read_tables(content, limits, deadline)
     except InputFileError as error:
-        result.status = "failed"
-        result.errors = [ProcessingError(component="reader", code=error.rule, message=str(error.args[0]))]
-        return result
+        return DocumentResult.unreadable(
+            source=source, sha256=sha256, kind="annex1", rule=error.rule, message=str(error.args[0])
+        )
+    result = DocumentResult(source=source, sha256=sha256, kind="annex1")
     try:
         parse = parse_annex1(book, config)
         found = has_annex1_table(book)

@@ -234,12 +234,8 @@ def extract_annex1_picture(
     try:
         text = read_picture_text(content, ocr, deadline)
     except InputFileError as error:
-        return DocumentResult(
-            source=source,
-            sha256=sha256,
-            kind="annex1",
-            status="failed",
-            errors=[ProcessingError(component="reader", code=error.rule, message=str(error.args[0]))],
+        return DocumentResult.unreadable(
+            source=source, sha256=sha256, kind="annex1", rule=error.rule, message=str(error.args[0])
         )
     result = annex1_from_pages(text.pages, text.errors, source=source, sha256=sha256, config=config)
     if result is not None:

@@ -171,6 +171,21 @@ def _without_tall_words(words: list[OcrWord]) -> list[OcrWord]:
     return [w for w in words if w.bottom - w.top <= 2.5 * median]
 
 
+def _latin_letters(words: list[OcrWord]) -> int:
+    return sum(len(_LATIN.findall(w.text)) for w in words)
+
+
+def _surer_or_cleaner(old: list[OcrWord], again: list[OcrWord]) -> bool:
+    """A second reading beats the first when the engine is surer of it, or when it has fewer
+    stray letters and is not far less sure: the page pass is sure of itself when it reads a
+    line of dates in the Latin model (人数 -> AR)."""
+    if _mean_confidence(again) > _mean_confidence(old) + 2:
+        return True
+    return (
+        _latin_letters(again) < _latin_letters(old) and _mean_confidence(again) >= _mean_confidence(old) - 20
+    )
+
+
 def _reread_lines(image: np.ndarray, words: list[OcrWord], engine: OcrEngine) -> list[OcrWord]:
     """Doubtful lines read again one at a time; the new reading replaces the old where the
     engine is surer of it."""
@@ -194,14 +209,9 @@ def _reread_lines(image: np.ndarray, words: list[OcrWord], engine: OcrEngine) ->
             OcrWord(w.text, w.x0 + x0, w.top + top, w.x1 + x0, w.bottom + top, w.confidence)
             for w in reread(image[top:bottom, x0:x1])
         ]
-        old_latin = sum(len(_LATIN.findall(w.text)) for w in line)
-        new_latin = sum(len(_LATIN.findall(w.text)) for w in again)
-        better = again and (
+        better = bool(again) and (
             (_headless(line) and not _headless(again))
-            or _mean_confidence(again) > _mean_confidence(line) + 2
-            # The page pass is sure of itself when it reads a line of dates in the Latin model
-            # (人数 -> AR): fewer stray letters win unless the new reading is far less sure.
-            or (new_latin < old_latin and _mean_confidence(again) >= _mean_confidence(line) - 20)
+            or _surer_or_cleaner(line, again)
             or (
                 len(_CJK.findall("".join(w.text for w in again)))
                 > len(_CJK.findall("".join(w.text for w in line)))
@@ -254,13 +264,7 @@ def _reread_cells(
             OcrWord(w.text, w.x0 + x0, w.top + top, w.x1 + x0, w.bottom + top, w.confidence)
             for w in (reread(crop) if crop.size else [])
         ]
-        old_latin = sum(len(_LATIN.findall(w.text)) for w in old)
-        new_latin = sum(len(_LATIN.findall(w.text)) for w in again)
-        better = bool(again) and (
-            not old
-            or _mean_confidence(again) > _mean_confidence(old) + 2
-            or (new_latin < old_latin and _mean_confidence(again) >= _mean_confidence(old) - 20)
-        )
+        better = bool(again) and (not old or _surer_or_cleaner(old, again))
         replaced.extend(again if better else old)
     replaced.extend(word for i, word in enumerate(words) if i not in taken)
     return replaced
