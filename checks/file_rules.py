@@ -24,6 +24,7 @@ import re
 from collections.abc import Iterator
 
 from checks.registry import REGISTRY, RuleHit, rule
+from checks.seal_rules import seal_doubts
 from schemas.document import DocumentKind, DocumentResult, ProcessingError
 from schemas.finding import Severity
 from schemas.round_config import RoundConfig
@@ -157,6 +158,8 @@ def manual_check_message(error: ProcessingError, kind: DocumentKind) -> str:
         return _BROKEN_STEP
     if code == "mail.defect":
         return f"邮件有问题：{note}。请人工查看该邮件，确认附件是否齐全、能否打开；如有缺失，请学校重新发送。"
+    if code == "seal.unchecked":
+        return f"{reader_words(error.message)}。"
     if code == "mail.no_attachments":
         return f"{note}。"
     return f"{note}。该文件未能完整自动检查，请人工核对。"
@@ -197,4 +200,7 @@ def manual_check(result: DocumentResult, config: RoundConfig) -> Iterator[RuleHi
                 grouped = True
                 yield _scanned_pages_hit(scanned, agreement)
             continue
-        yield RuleHit(message=manual_check_message(error, result.kind), page=error.page)
+        yield RuleHit(
+            message=manual_check_message(error, result.kind), page=error.page, evidence=error.evidence
+        )
+    yield from seal_doubts(result)

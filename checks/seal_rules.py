@@ -15,101 +15,26 @@ Until a document carries a ``seal_review`` the rules read the coarse schema fiel
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from checks.registry import RuleHit, rule
-from extractors.vision.seal_text import MatchKind, SealMatch, shared_ratio
-from extractors.vision.seals import SealCandidate
-from extractors.vision.signatures import SignatureCandidate
-from schemas.facts import Box
+from extractors.vision.seal_text import shared_ratio
 from schemas.finding import Severity
 from schemas.round_config import RoundConfig
+from schemas.seal_review import (
+    Evidence,
+    PageSeen,
+    Part,
+    SealReview,
+    SealSeen,
+    SignatureSeen,
+    SignatureVerdict,
+)
 
 SURE_SEAL = 0.6  # a seal found with less is a doubt, never the ground for an error
 SURE_SIGNATURE = 0.6
-
-Part = Literal["plan", "agreement", "annex1", "other"]
-Party = Literal["school", "org", "leader"]
-SignatureVerdict = Literal["handwriting", "typed_name", "seal_only", "empty"]
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """What a reviewer looks at: the page, the region in PDF points, the crop's archive path
-    (a PNG the pipeline writes; None until it has)."""
-
-    page: int
-    box: Box | None = None
-    crop: str | None = None
-
-    def text(self) -> str:
-        if self.crop:
-            return self.crop
-        if self.box is None:
-            return f"第{self.page}页"
-        b = self.box
-        return f"第{self.page}页（{b.x0:.0f},{b.top:.0f}）-（{b.x1:.0f},{b.bottom:.0f}）"
-
-
-@dataclass(frozen=True)
-class SealSeen:
-    """One seal as the rules see it. ``party`` is the signature block it sits by on an
-    agreement page (None elsewhere or when it sits by neither)."""
-
-    page: int
-    box: Box
-    confidence: float
-    match: MatchKind
-    quoted: str = ""
-    party: Party | None = None
-    crop: str | None = None
-
-    @property
-    def evidence(self) -> Evidence:
-        return Evidence(self.page, self.box, self.crop)
-
-
-@dataclass(frozen=True)
-class SignatureSeen:
-    """The verdict at one signature place."""
-
-    page: int
-    party: Party
-    verdict: SignatureVerdict
-    confidence: float
-    box: Box | None = None
-    typed: str | None = None
-    crop: str | None = None
-
-    @property
-    def evidence(self) -> Evidence:
-        return Evidence(self.page, self.box, self.crop)
-
-
-@dataclass(frozen=True)
-class PageSeen:
-    """A page that was looked at: which part of the document it is, whether it is a 1-bit
-    scan (red seals may vanish in one), whether its words were read (no words, no labels),
-    and the crop of the whole page or of its 落款 for evidence when nothing is found."""
-
-    number: int
-    part: Part
-    bilevel: bool = False
-    words_read: bool = True
-    crop: str | None = None
-
-
-@dataclass(frozen=True)
-class SealReview:
-    """Everything seen on one document. ``signed_copy`` is False for an Attachment 1 sent as
-    a spreadsheet with no signed, stamped scan beside it."""
-
-    pages: tuple[PageSeen, ...] = ()
-    seals: tuple[SealSeen, ...] = ()
-    signatures: tuple[SignatureSeen, ...] = ()
-    signed_copy: bool = True
 
 
 @dataclass(frozen=True)
@@ -168,10 +93,14 @@ def _school_seal(
     wrong = [s for s in sure if s.match in ("other_institution", "department")]
     for seal in wrong[:1]:
         kind = "二级部门（学院）印章" if seal.match == "department" else "其他单位的印章"
+        whose = (
+            f"，与“{seal.institution}”相符" if seal.match == "other_institution" and seal.institution else ""
+        )
         decision.add(
             mismatch_rule,
             _hit(
-                f"{what}第{seal.page}页加盖的是{kind}，印章文字为“{seal.quoted}”，不是学校公章；{remedy}",
+                f"{what}第{seal.page}页加盖的是{kind}（印章文字识别为“{seal.quoted}”{whose}），"
+                f"不是学校公章；{remedy}",
                 seal.evidence,
             ),
         )
@@ -315,79 +244,6 @@ def decide_annex1(review: SealReview) -> Decision:
     return decision
 
 
-@dataclass(frozen=True)
-class PageLook:
-    """What the detectors returned for one page, for ``review_of``: the seals with their
-    institution matches (same order) and the signature verdicts."""
-
-    number: int
-    part: Part
-    bilevel: bool
-    words_read: bool
-    seals: tuple[SealCandidate, ...] = ()
-    matches: tuple[SealMatch, ...] = ()
-    signatures: tuple[SignatureCandidate, ...] = ()
-
-
-CropWriter = Callable[[int, Box], str | None]  # (page, region in PDF points) -> archive path
-
-
-def _seal_party(seal: SealCandidate, places: tuple[SignatureCandidate, ...]) -> Party | None:
-    """The signature block a seal sits by: the party of the nearest 甲方/乙方 label within
-    about 60 mm of its centre."""
-    cx, cy = (seal.box.x0 + seal.box.x1) / 2, (seal.box.top + seal.box.bottom) / 2
-    best: tuple[float, Party] | None = None
-    for verdict in places:
-        label = verdict.place.label_box
-        lx, ly = (label.x0 + label.x1) / 2, (label.top + label.bottom) / 2
-        distance = ((cx - lx) ** 2 + (cy - ly) ** 2) ** 0.5
-        if (
-            verdict.place.party in ("school", "org")
-            and distance < 170
-            and (best is None or distance < best[0])
-        ):
-            best = (distance, verdict.place.party)
-    return best[1] if best else None
-
-
-def review_of(
-    looks: list[PageLook], crop: CropWriter | None = None, *, signed_copy: bool = True
-) -> SealReview:
-    """The ``SealReview`` of a document from its pages' detector results; ``crop`` writes a
-    PNG of a region into the archive and returns its path (the page's whole box when nothing
-    was found there, as the evidence of where was looked)."""
-    write = crop or (lambda page, box: None)
-    pages, seals, signatures = [], [], []
-    for look in looks:
-        pages.append(PageSeen(look.number, look.part, look.bilevel, look.words_read))
-        for seal, match in zip(look.seals, look.matches, strict=True):
-            seals.append(
-                SealSeen(
-                    look.number,
-                    seal.box,
-                    seal.confidence,
-                    match.kind,
-                    match.quoted,
-                    _seal_party(seal, look.signatures) if look.part == "agreement" else None,
-                    write(look.number, seal.box),
-                )
-            )
-        for verdict in look.signatures:
-            region = verdict.box or verdict.place.region
-            signatures.append(
-                SignatureSeen(
-                    look.number,
-                    verdict.place.party,
-                    verdict.verdict,
-                    verdict.confidence,
-                    verdict.box or verdict.place.region,
-                    verdict.typed,
-                    write(look.number, region),
-                )
-            )
-    return SealReview(tuple(pages), tuple(seals), tuple(signatures), signed_copy)
-
-
 def _review(facts: Any) -> SealReview | None:
     review = getattr(facts, "seal_review", None)
     return review if isinstance(review, SealReview) else None
@@ -445,3 +301,21 @@ _registered("agreement.signature_missing", Severity.ERROR, "合作协议甲方�
 _registered("annex1.seal_missing", Severity.ERROR, "附件1统计表未加盖学校公章", "annex1")
 _registered("annex1.seal_mismatch", Severity.ERROR, "附件1统计表的公章不是本校公章", "annex1")
 _registered("annex1.signature_missing", Severity.ERROR, "附件1统计表没有主管领导签字", "annex1")
+
+
+def seal_doubts(result: Any) -> list[RuleHit]:
+    """What the detectors could not decide on a document (a faint seal, an unread seal
+    text, a 1-bit scan, a signature place not found), for ``review.manual_check``."""
+    doubts: list[Doubt] = []
+    plan_review = _review(getattr(result, "plan", None))
+    if plan_review is not None:
+        doubts += decide_plan(plan_review).doubts
+    annex1_review = _review(getattr(result, "annex1", None))
+    if annex1_review is not None:
+        doubts += decide_annex1(annex1_review).doubts
+    return [
+        RuleHit(
+            message=doubt.message, page=doubt.page, evidence=doubt.evidence.text() if doubt.evidence else None
+        )
+        for doubt in doubts
+    ]

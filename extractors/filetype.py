@@ -44,6 +44,9 @@ _MAGIC: tuple[tuple[bytes, FileType], ...] = (
 )
 
 # Human names for the message a school reads.
+# Pictures the pipeline reads as pages (a photo or scan of the paper).
+IMAGE_TYPES: frozenset[FileType] = frozenset({"jpeg", "png", "tiff", "gif", "bmp"})
+
 TYPE_NAMES: dict[str, str] = {
     "zip": "ZIP/Office文档",
     "ole": "旧版Office/WPS文档",

@@ -207,6 +207,7 @@ def _page_from_ocr(text_facts: PageFacts, ocr_page: OcrPage) -> _PageRead:
             "ocr_confidence": ocr_page.mean_confidence,
             "skew_degrees": ocr_page.skew_degrees,
             "turned_degrees": ocr_page.turned_degrees,
+            "flattened": ocr_page.flattened,
         }
     )
     return _PageRead(facts, None, rows=rows, free_lines=group_lines(free_words) if rows else lines)

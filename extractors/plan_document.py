@@ -22,7 +22,7 @@ from schemas.facts import PageFacts
 from schemas.plan import FIELD_NAMES
 from schemas.round_config import RoundConfig
 
-EXTRACTOR_VERSION = "plan-ocr-2"
+EXTRACTOR_VERSION = "plan-ocr-seals-1"
 
 
 def plan_extractor_for(config: RoundConfig) -> PlanExtractor:

@@ -29,12 +29,13 @@ from extractors.annex1 import extract_annex1_document
 from extractors.annex1.scanned import extract_annex1_picture
 from extractors.budget import Deadline
 from extractors.errors import LimitExceededError
-from extractors.filetype import TYPE_NAMES, FileType, sniff
+from extractors.filetype import IMAGE_TYPES, TYPE_NAMES, FileType, sniff
 from extractors.mail import parse_message
 from extractors.pdf_limits import check_image_limits, check_pdf_limits
 from extractors.pdf_text import DEFAULT_OCR
 from extractors.plan_document import extract_plan_document
 from extractors.plan_fields import PlanExtractor
+from extractors.seals_in_document import with_seal_review
 from extractors.vision.ocr_page import OcrOptions
 from schemas.document import DocumentKind, DocumentResult, ProcessingError
 from schemas.limits import DEFAULT_LIMITS, Limits, size_text
@@ -52,7 +53,6 @@ PLAN_NAME = re.compile(r"方案|协议")
 ANNEX1_CLAIM = re.compile(r"附件\s*[1一]|院校试点信息|试点信息统计")
 # Mail services that replace large attachments with a download link in the body.
 LINKED_ATTACHMENT_MARKERS = ("超大附件", "文件中转站", "云附件", "大附件", "网盘附件")
-IMAGE_TYPES: frozenset[FileType] = frozenset({"jpeg", "png", "tiff", "gif", "bmp"})
 # Formats a school might use for a document we need, which we cannot read: the school resends.
 UNSUPPORTED_TYPES: frozenset[FileType] = frozenset({"rar", "7z", "rtf"})
 UNSUPPORTED_SUFFIXES = (".doc", ".wps", ".et", ".rar", ".7z", ".rtf", ".ofd", ".pages", ".numbers", ".hwp")
@@ -242,7 +242,8 @@ def extract_received(
         )
         return _limit_failed(content, source, intended, error)
     if kind == "pdf":
-        return _pdf(content, source, plan_extractor, intended, limits, deadline, config, ocr)
+        result = _pdf(content, source, plan_extractor, intended, limits, deadline, config, ocr)
+        return with_seal_review(result, content, config, deadline)
     if origin == "upload":
         # The platform takes plans as one merged PDF; anything else in its export is resent.
         what = TYPE_NAMES.get(kind, "无法识别的格式")
@@ -282,7 +283,7 @@ def extract_received(
         # picture is read, and one without the table stays a listed attachment.
         picture = extract_annex1_picture(content, source=source, config=config, ocr=ocr, deadline=deadline)
         if picture.annex1 is not None or ANNEX1_NAME.search(name):
-            return picture
+            return with_seal_review(picture, content, config, deadline)
         return _listed(content, source)
     if kind == "tnef":
         return _failed(

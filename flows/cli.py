@@ -220,7 +220,9 @@ def command_report_to(settings: Settings, path: Path, *, authority: str | None) 
 
     with _review_session(settings) as session:
         check_authority(authority, _round(settings), session)
-        write_exception_report(session, _round(settings), path, authority=authority)
+        write_exception_report(
+            session, _round(settings), path, authority=authority, archive_dir=settings.archive_dir
+        )
     print(f"问题清单已写入：{path}")
 
 

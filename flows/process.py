@@ -534,7 +534,10 @@ def _store_result(
     result: DocumentResult, pending: PendingFile, config: RoundConfig, settings: Settings, summary: RunSummary
 ) -> None:
     logger = get_run_logger()
-    result = result.model_copy(update={"source": pending.source})
+    archive = RawArchive(settings.archive_dir)
+    for crop in result.crops:
+        archive.store_crop(crop.name, crop.png)  # the findings' evidence, before they are saved
+    result = result.model_copy(update={"source": pending.source, "crops": []})
     result.findings = check_document(result, config)
     school = _school_of(result, pending, config)
     certificate = result.plan.data.certificate if result.plan else None

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 _SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
+_CROP_RE = re.compile(r"^crops/[0-9a-f]{2}/[0-9a-f]{64}\.png$")
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,26 @@ class RawArchive:
         # Archived files are evidence: make them read-only so nothing edits them in place.
         target.chmod(0o444)
         return ArchivedFile(sha256=digest, size=len(content), path=target)
+
+    def store_crop(self, name: str, png: bytes) -> Path:
+        """Store an evidence crop under its name (``crops/ab/<sha256>.png``, its content's
+        hash), beside the raw files: findings refer to it by that name."""
+        if not _CROP_RE.match(name) or hashlib.sha256(png).hexdigest() != name[9:73]:
+            raise ValueError(f"not a crop name for this content: {name!r}")
+        target = self.root / name
+        if target.exists() and target.stat().st_size == len(png):
+            return target
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=".crop.", suffix=".tmp", dir=target.parent)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(png)
+            os.replace(tmp_name, target)
+        except BaseException:
+            Path(tmp_name).unlink(missing_ok=True)
+            raise
+        target.chmod(0o444)
+        return target
 
     def read(self, sha256: str) -> bytes:
         """The stored bytes, checked against their hash so silent corruption is noticed."""

@@ -17,6 +17,7 @@ Reviewers print it: every sheet fits the page width, and row heights are set fro
 from __future__ import annotations
 
 import math
+import os
 import re
 import unicodedata
 from collections import Counter
@@ -26,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.drawing.image import Image as SheetImage
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.page import PageMargins
@@ -477,9 +479,35 @@ def _issue_values(issue: _Issue, names: _Names, documents_by_source: dict[str, D
 # --- sheets --------------------------------------------------------------------------------
 
 
+# A finding's evidence that names a crop in the archive (a seal, a signature place, the page).
+CROP_EVIDENCE = re.compile(r"^crops/[0-9a-f]{2}/[0-9a-f]{64}\.png$")
+CROP_LABEL = "截图（点击打开原图）"
+CROP_THUMB_PX = (120, 110)  # fits the evidence column
+
+
+def _show_crop(sheet: Worksheet, row: int, column: int, crop: Path, report_dir: Path) -> None:
+    """The crop as a thumbnail in the evidence cell, and the cell a link to the PNG."""
+    cell = sheet.cell(row=row, column=column)
+    cell.value = CROP_LABEL
+    cell.hyperlink = os.path.relpath(crop, report_dir)
+    picture = SheetImage(str(crop))
+    scale = min(1.0, CROP_THUMB_PX[0] / max(1, picture.width), CROP_THUMB_PX[1] / max(1, picture.height))
+    picture.width, picture.height = int(picture.width * scale), int(picture.height * scale)
+    sheet.add_image(picture, f"{get_column_letter(column)}{row}")
+    # The thumbnail sits below the label: the row grows to hold both (pixels are 0.75 points).
+    needed = picture.height * 0.75 + 2 * LINE_POINTS
+    if (sheet.row_dimensions[row].height or 0) < needed:
+        sheet.row_dimensions[row].height = needed
+
+
 def _findings_sheet(
-    sheet: Worksheet, issues: Sequence[_Issue], names: _Names, documents: Sequence[Document]
+    sheet: Worksheet,
+    issues: Sequence[_Issue],
+    names: _Names,
+    documents: Sequence[Document],
+    crops: tuple[Path, Path] | None = None,
 ) -> None:
+    """``crops`` is (archive root, report folder): evidence crops are shown and linked."""
     widths = [width for _, width, _ in FINDING_COLUMNS]
     flags = [wrap for _, _, wrap in FINDING_COLUMNS]
     current = {d.source: d for d in documents if d.superseded_by_id is None}
@@ -493,6 +521,10 @@ def _findings_sheet(
             wrapped=flags,
             fill=SEVERITY_FILLS.get(issue.severity),
         )
+        if crops is not None and issue.evidence and CROP_EVIDENCE.match(issue.evidence):
+            crop = crops[0] / issue.evidence
+            if crop.is_file():
+                _show_crop(sheet, index, len(FINDING_HEADERS), crop, crops[1])
     _set_widths(sheet, widths)
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(FINDING_HEADERS))}{max(1, len(issues) + 1)}"
@@ -797,11 +829,17 @@ def _mail_rows(session: Session, schools: set[str] | None) -> list[list[Any]]:
 
 
 def write_exception_report(
-    session: Session, config: RoundConfig, path: Path, *, authority: str | None = None
+    session: Session,
+    config: RoundConfig,
+    path: Path,
+    *,
+    authority: str | None = None,
+    archive_dir: Path | None = None,
 ) -> ReportSummary:
     """Write the exception report workbook to ``path`` (replaced atomically). With
     ``authority`` ("province" or a city such as 长沙市) only the schools that authority
-    reviews are in it, so each city bureau gets just its own 中职 schools."""
+    reviews are in it, so each city bureau gets just its own 中职 schools. With
+    ``archive_dir`` the seal and signature crops a finding names are shown and linked."""
     documents = all_documents(session)
     infos = school_infos(session, config)
     school_findings = open_school_findings(session)
@@ -818,7 +856,8 @@ def write_exception_report(
     findings_sheet = workbook.active
     assert findings_sheet is not None  # a new workbook always has one sheet
     findings_sheet.title = SHEET_FINDINGS
-    _findings_sheet(findings_sheet, issues, names, documents)
+    crops = (Path(archive_dir), Path(path).resolve().parent) if archive_dir is not None else None
+    _findings_sheet(findings_sheet, issues, names, documents, crops)
     _summary_sheet(workbook.create_sheet(SHEET_SUMMARY), issues, infos, documents)
 
     corrections = _corrections(session, documents, names)

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import Field
 
 from schemas.common import StrictModel
+from schemas.seal_review import SealReview
 
 
 class ExistingPilotRow(StrictModel):
@@ -58,3 +59,6 @@ class Annex1Data(StrictModel):
     signature: Annex1Signature = Field(default_factory=Annex1Signature)
     seal: Annex1Seal = Field(default_factory=Annex1Seal)
     date: dt.date | None = None
+    # What the seal and signature detectors saw on a scan, for checks.seal_rules (not
+    # exported: ``seal`` and ``signature`` say it in short).
+    seal_review: SealReview | None = Field(default=None, exclude=True)

@@ -15,6 +15,7 @@ from schemas.common import StrictModel
 from schemas.facts import PageFacts
 from schemas.finding import Finding
 from schemas.plan import PlanData
+from schemas.seal_review import SealReview
 
 DocumentKind = Literal["plan", "annex1", "other"]
 DocumentStatus = Literal["ok", "partial", "failed"]
@@ -28,6 +29,16 @@ class ProcessingError(StrictModel):
     code: str
     message: str
     page: int | None = None
+    # The archive path of a crop a person should look at (a seal that could not be read).
+    evidence: str | None = None
+
+
+class EvidenceImage(StrictModel):
+    """A PNG crop of a page region that a finding shows (a seal, a signature place, the page
+    looked at), named by its archive path (``crops/ab/<sha256>.png``); the flow stores it."""
+
+    name: str
+    png: bytes
 
 
 class Evidence(StrictModel):
@@ -73,6 +84,9 @@ class PlanFacts(StrictModel):
     unread_pages: list[int] = Field(default_factory=list)
     # Pages read by OCR: what is missing there may be what OCR did not make out.
     ocr_pages: list[int] = Field(default_factory=list)
+    # What the seal and signature detectors saw, for checks.seal_rules (not exported: the
+    # export's ``seal``/``signature`` fields say it in short).
+    seal_review: SealReview | None = Field(default=None, exclude=True)
 
 
 class DocumentResult(StrictModel):
@@ -86,6 +100,7 @@ class DocumentResult(StrictModel):
     annex1: Annex1Data | None = None
     errors: list[ProcessingError] = Field(default_factory=list)
     findings: list[Finding] = Field(default_factory=list)
+    crops: list[EvidenceImage] = Field(default_factory=list)
 
     @classmethod
     def unreadable(

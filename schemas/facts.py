@@ -82,6 +82,8 @@ class PageFacts(StrictModel):
     ocr_confidence: float | None = None
     skew_degrees: float = 0.0
     turned_degrees: int = 0
+    # A photo whose page outline OCR found and flattened: its words lie in the flattened page.
+    flattened: bool = False
     kind: PageKind = "other"
     words: list[Word] = Field(default_factory=list)
     lines: list[Line] = Field(default_factory=list)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pypdfium2 as pdfium
@@ -33,16 +34,19 @@ class PageImage:
     number: int  # 1-based page number in the file
     pixels: np.ndarray  # (H, W, 3) uint8, RGB
     dpi: float
+    # The page is a 1-bit scan (its largest image has one bit per pixel): red ink may have
+    # vanished in it. None when the file does not say (pictures, pages without an image).
+    bilevel: bool | None = None
 
     @property
     def points_per_pixel(self) -> float:
         return 72.0 / self.dpi
 
 
-def scan_dpi(page: pdfium.PdfPage) -> float | None:
-    """The resolution of the page's largest image across the page, or None without one."""
-    width_pt, _ = page.get_size()
-    best: tuple[float, float] | None = None  # (area share, dpi)
+def _largest_image(page: pdfium.PdfPage) -> tuple[float, Any, float] | None:
+    """The page's largest image object: its resolution across the page, the object, and
+    the area it covers in square points."""
+    best: tuple[float, float, Any] | None = None  # (area, dpi, image)
     for image in page.get_objects(filter=[pdfium_raw.FPDF_PAGEOBJ_IMAGE], max_depth=2):
         try:
             px_width, px_height = image.get_px_size()
@@ -55,9 +59,27 @@ def scan_dpi(page: pdfium.PdfPage) -> float | None:
         # Rotated placements swap the axes; the larger ratio is the scanner's resolution.
         dpi = max(px_width / ((right - left) / 72.0), px_height / ((top - bottom) / 72.0))
         if best is None or share > best[0]:
-            best = (share, dpi)
-    del width_pt
-    return None if best is None else best[1]
+            best = (share, dpi, image)
+    return None if best is None else (best[1], best[2], best[0])
+
+
+def scan_dpi(page: pdfium.PdfPage) -> float | None:
+    """The resolution of the page's largest image across the page, or None without one."""
+    largest = _largest_image(page)
+    return None if largest is None else largest[0]
+
+
+def _bilevel(page: pdfium.PdfPage) -> bool | None:
+    """Whether the page is a 1-bit scan: an image of one bit per pixel covers most of it (a
+    small 1-bit logo or signature image does not make a page a scan)."""
+    largest = _largest_image(page)
+    width_pt, height_pt = page.get_size()
+    if largest is None or largest[2] < 0.5 * width_pt * height_pt:
+        return None
+    try:
+        return bool(largest[1].get_metadata().bits_per_pixel == 1)
+    except Exception:  # metadata pdfium cannot give: the pixels must tell
+        return None
 
 
 def _clamped_dpi(dpi: float, width_pt: float, height_pt: float, max_dpi: float = MAX_DPI) -> float:
@@ -76,7 +98,7 @@ def render_page(
     chosen = _clamped_dpi(dpi or scan_dpi(page) or DEFAULT_DPI, width_pt, height_pt, max_dpi)
     bitmap = page.render(scale=chosen / 72.0, rev_byteorder=True)
     pixels = np.ascontiguousarray(bitmap.to_numpy()[:, :, :3])
-    return PageImage(number=number, pixels=pixels, dpi=chosen)
+    return PageImage(number=number, pixels=pixels, dpi=chosen, bilevel=_bilevel(page))
 
 
 def render_pdf(

@@ -15,7 +15,6 @@ import math
 import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
-from typing import Literal
 
 import cv2
 import numpy as np
@@ -26,6 +25,7 @@ from extractors.normalize import match_key
 from extractors.vision.images import PageImage
 from extractors.vision.seals import SealCandidate, flatten, gray_seal_mask, ink_mask, red_mask
 from schemas.facts import Box
+from schemas.seal_review import MatchKind
 
 READ_RADIUS = 150  # the seal is scaled to this outer radius in pixels before reading
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -48,8 +48,6 @@ DEPARTMENT_WORDS = (
 )
 ORGANISATION_WORDS = ("公司", "集团", "中心", "研究院", "有限", "协会", "基金会")
 CONTRACT_WORDS = ("合同专用章", "合同章", "协议专用章")
-
-MatchKind = Literal["matched", "other_institution", "department", "organisation", "unreadable"]
 
 
 @dataclass(frozen=True)
@@ -153,7 +151,10 @@ def match_institution(
     other_name, other_whole, other = _best(arc, other_names)
     org = shared_ratio(arc, organisation) if organisation else 0.0
     whole = arc + reading.bottom
-    if own >= 0.6 and (own_whole >= 0.6 or own >= 0.9) and own - other >= 0.15:
+    clear_own = own >= 0.6 and (own_whole >= 0.6 or own >= 0.9) and own - other >= 0.15
+    # As for another school below: half of this school's own part and most of its name read.
+    poor_own = own >= 0.5 and other <= 0.25 and own_whole >= 0.65 and own_whole - other_whole >= 0.15
+    if clear_own or (poor_own and reading.confidence >= 40):
         rest = _after_name(arc, own_name or "")
         department = [w for w in DEPARTMENT_WORDS if w in reading.bottom or w in rest]
         if len(rest) >= 3 and rest.endswith("学院"):
@@ -165,6 +166,13 @@ def match_institution(
     if organisation and org >= 0.6 and org > own:
         return SealMatch("organisation", quoted, organisation, org)
     if other_whole >= 0.5 and other >= 0.75 and other - own >= 0.5:
+        return SealMatch("other_institution", quoted, other_name, other)
+    # A poor reading still names another school when half of what sets that school's name
+    # apart is read, nothing of this school's, and most of that whole name is read in order.
+    poorly_read_other = (
+        other >= 0.5 and own == 0.0 and other_whole >= 0.65 and other_whole - own_whole >= 0.15
+    )
+    if poorly_read_other and reading.confidence >= 40:
         return SealMatch("other_institution", quoted, other_name, other)
     clearly_read = len(arc) >= 6 and reading.confidence >= 60
     if clearly_read and own < 0.35 and other < 0.5:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Literal
 
 import cv2
 import numpy as np
@@ -21,6 +20,7 @@ import numpy as np
 from extractors.vision.images import PageImage
 from extractors.vision.seals import SealCandidate, flatten, mm_to_px, red_mask
 from schemas.facts import Box, PageFacts, SignatureFact, Word
+from schemas.seal_review import Party, SignatureVerdict
 
 LABEL = re.compile(r"(签名|签字|签章|法定代表人|授权代表|甲方代表|乙方代表|负责人|主管领导)")
 SIDE_A = re.compile(r"甲\s*方")
@@ -29,8 +29,7 @@ PRINTED_OCR_CONFIDENCE = 75.0  # OCR words at least this sure are print, not han
 MIN_INK_MM2 = 6.0  # less ink than a few short strokes is dirt, a dot or a comma
 WORK_DPI = 100.0
 
-Party = Literal["school", "org", "leader"]
-Verdict = Literal["handwriting", "typed_name", "seal_only", "empty"]
+Verdict = SignatureVerdict
 
 
 @dataclass(frozen=True)
@@ -76,7 +75,8 @@ def _side_of(word: Word, words: list[Word]) -> Party | None:
         if side is None or len(other.text) > 16:
             continue
         above = word.box.top - other.box.top
-        if not 0 <= above < 320:
+        # A heading in the other column (its own heading misread) says nothing of this one.
+        if not 0 <= above < 320 or abs(other.box.x0 - word.box.x0) > 150:
             continue
         # The block's heading is above the label and in its column: sideways distance weighs more.
         distance = abs(other.box.x0 - word.box.x0) + 0.5 * above
