@@ -57,12 +57,31 @@ def rule(
     return register
 
 
+# Rules of the catalogue that one subject cannot decide alone are also run on another: an
+# Attachment 1 sent only as a spreadsheet lacks its seal and signature, which only the school's
+# documents together show. Same id, severity and description; another function.
+ALSO: list[Rule] = []
+
+
+def also_for(rule_id: str, subject: Subject) -> Callable[[RuleFunction], RuleFunction]:
+    """Run ``rule_id`` (already registered) on ``subject`` too, with this function."""
+
+    def register(function: RuleFunction) -> RuleFunction:
+        entry = REGISTRY[rule_id]
+        if entry.subject == subject or any(r.id == rule_id and r.subject == subject for r in ALSO):
+            raise ValueError(f"rule {rule_id} registered twice for {subject}")
+        ALSO.append(Rule(rule_id, entry.severity, entry.description, subject, function))
+        return function
+
+    return register
+
+
 def run_rules(
     subject: Subject, facts: Any, config: RoundConfig, *, document: str | None = None
 ) -> list[Finding]:
     """Every registered rule of ``subject`` on ``facts``, in registry order."""
     findings = []
-    for entry in REGISTRY.values():
+    for entry in [*REGISTRY.values(), *ALSO]:
         if entry.subject != subject:
             continue
         for hit in entry.function(facts, config):

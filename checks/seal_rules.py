@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from checks.registry import RuleHit, rule
+from checks.registry import RuleHit, also_for, rule
 from extractors.vision.seal_text import shared_ratio
 from schemas.finding import Severity
 from schemas.round_config import RoundConfig
@@ -163,8 +163,9 @@ def _signature(
         )
         return
     seen = signatures[0]
-    if seen.verdict == "seal_only" and any(page.bilevel for page in pages):
-        # In a 1-bit scan a signature over the seal is hard to tell from the seal's ink.
+    if seen.verdict == "seal_only":
+        # A signature written over the seal is hard to tell from the seal's own ink (and in a
+        # 1-bit scan impossible): a seal alone at the place is for a person to look at.
         decision.doubts.append(
             Doubt(seen.page, f"{what}第{seen.page}页签字处被印章覆盖，请人工核对是否已签字", seen.evidence)
         )
@@ -319,3 +320,32 @@ def seal_doubts(result: Any) -> list[RuleHit]:
         )
         for doubt in doubts
     ]
+
+
+# An electronic table (a spreadsheet, a Word file), by its name: it carries neither a seal nor
+# a signature; a PDF or a picture may.
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".et", ".ods", ".csv", ".docx", ".doc", ".wps")
+_UNSIGNED = (
+    "只报送了电子版表格，没有主管领导签字、加盖学校公章的扫描件，请学校补报签字盖章后的扫描件（PDF或图片）。"
+)
+
+
+def _only_spreadsheets(facts: Any) -> list[str]:
+    """The school's Attachment 1 files when every one is an electronic table (none a signed
+    copy)."""
+    sources = [summary.source for summary in getattr(facts, "annex1", [])]
+    if sources and all(source.lower().endswith(SPREADSHEET_SUFFIXES) for source in sources):
+        return sources
+    return []
+
+
+@also_for("annex1.seal_missing", "school")
+def school_annex1_unstamped(facts: Any, config: RoundConfig) -> Iterator[RuleHit]:
+    for source in _only_spreadsheets(facts)[-1:]:
+        yield RuleHit(message=f"附件1统计表未加盖学校公章：{_UNSIGNED}", document=source)
+
+
+@also_for("annex1.signature_missing", "school")
+def school_annex1_unsigned(facts: Any, config: RoundConfig) -> Iterator[RuleHit]:
+    for source in _only_spreadsheets(facts)[-1:]:
+        yield RuleHit(message=f"附件1统计表没有主管领导签字：{_UNSIGNED}", document=source)

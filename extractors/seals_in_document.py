@@ -47,17 +47,19 @@ def _images(content: bytes, numbers: list[int]) -> Iterator[PageImage]:
 
 
 def _plan_parts(result: DocumentResult) -> dict[int, Part]:
-    """The plan pages and the agreement pages; a page after the agreement's first that the
-    classifier could not place (the signature page of a scanned agreement, often with little
-    text) is taken as the agreement's, for its seals are the agreement's."""
+    """The plan pages and the agreement pages. A page the classifier could not place is the
+    part's it follows: after the agreement's first page it is the agreement's (the signature
+    page of a scanned agreement, often with little text), before it the plan's."""
     parts: dict[int, Part] = {}
     in_agreement = False
     for page in result.pages:
         in_agreement = in_agreement or page.kind == "agreement"
-        if page.kind == "plan" and not in_agreement:
-            parts[page.number] = "plan"
-        elif page.kind == "agreement" or (in_agreement and page.kind == "other"):
+        if page.kind == "agreement" or (in_agreement and page.kind == "other"):
             parts[page.number] = "agreement"
+        elif not in_agreement:
+            # A page between the plan's and the agreement's that the classifier could not
+            # place (the plan's 落款, its attachments) may carry the plan's seal.
+            parts[page.number] = "plan"
     return parts
 
 

@@ -136,9 +136,17 @@ def _pages(*kinds: str) -> DocumentResult:
     return DocumentResult(source="x.pdf", sha256="0" * 64, pages=pages)
 
 
-def test_the_unplaced_page_after_the_agreement_is_the_agreements() -> None:
+def test_an_unplaced_page_belongs_to_the_part_it_follows() -> None:
     parts = _plan_parts(_pages("plan", "plan", "other", "other", "agreement", "agreement", "other"))
-    assert parts == {1: "plan", 2: "plan", 5: "agreement", 6: "agreement", 7: "agreement"}
+    assert parts == {
+        1: "plan",
+        2: "plan",
+        3: "plan",
+        4: "plan",
+        5: "agreement",
+        6: "agreement",
+        7: "agreement",
+    }
 
 
 @pytest.mark.parametrize("declared", ["长沙民政职业技术学院", None])

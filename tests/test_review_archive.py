@@ -89,3 +89,28 @@ def test_path_for_rejects_non_hashes(tmp_path: Path) -> None:
     for bad in ("../../etc/passwd", "abc", "g" * 64):
         with pytest.raises(ValueError):
             archive.path_for(bad)
+
+
+def test_evidence_crops_are_stored_under_their_content_name_read_only(tmp_path: Path) -> None:
+    from extractors.vision.document_look import crop_name
+
+    archive = RawArchive(tmp_path / "raw")
+    png = b"\x89PNG\r\n\x1a\n seal crop"
+    name = crop_name(png)
+    path = archive.store_crop(name, png)
+    assert path == tmp_path / "raw" / name
+    assert path.read_bytes() == png
+    assert not os.access(path, os.W_OK) or os.geteuid() == 0  # root may write anyway
+    assert path.stat().st_mode & 0o222 == 0
+    assert archive.store_crop(name, png) == path  # again: nothing changes
+    assert _files(tmp_path / "raw") == [path]
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["crops/../../etc/passwd", "crops/ab/" + "0" * 64 + ".png", "../x.png", "crops/ab/cd.png"],
+)
+def test_a_crop_name_that_is_not_its_contents_hash_is_refused(tmp_path: Path, name: str) -> None:
+    with pytest.raises(ValueError):
+        RawArchive(tmp_path / "raw").store_crop(name, b"\x89PNG other bytes")
+    assert not (tmp_path / "raw").exists() or _files(tmp_path / "raw") == []

@@ -86,7 +86,8 @@ def test_vision_rules_wait_for_vision() -> None:
 def facts(
     *, annex1: Annex1Data | None = None, plans: list[PlanSummary] | None = None, has_annex1: bool = True
 ) -> SchoolFacts:
-    summaries = [Annex1Summary(source="m.eml/附件1.xlsx", data=annex1)] if has_annex1 else []
+    # The table as sent with its signed, stamped scan (a spreadsheet alone lacks both).
+    summaries = [Annex1Summary(source="m.eml/附件1.pdf", data=annex1)] if has_annex1 else []
     return SchoolFacts(school=SCHOOL, annex1=summaries, plans=plans or [])
 
 
@@ -207,3 +208,17 @@ def test_a_school_off_the_list_gets_a_warning() -> None:
     [finding] = [f for f in check_school(facts, CONFIG) if f.rule == "school.not_in_round"]
     assert finding.severity == "warning" and "舜德科技中等专业学校" in finding.message
     assert "school.not_in_round" not in {f.rule for f in check_school(SchoolFacts(school=SCHOOL), CONFIG)}
+
+
+def test_a_spreadsheet_sent_without_its_signed_scan_lacks_seal_and_signature() -> None:
+    table = Annex1Data(new=[NewApplicationRow(certificate="物流管理", level="初级", scale=40)])
+    alone = SchoolFacts(
+        school=SCHOOL, annex1=[Annex1Summary(source="m.eml/附件1.xlsx", data=table)], plans=[plan("物流管理")]
+    )
+    findings = check_school(alone, CONFIG)
+    assert sorted(f.rule for f in findings) == ["annex1.seal_missing", "annex1.signature_missing"]
+    assert all(f.document == "m.eml/附件1.xlsx" and "扫描件" in f.message for f in findings)
+    with_scan = alone.model_copy(
+        update={"annex1": [*alone.annex1, Annex1Summary(source="n.eml/附件1（盖章）.jpg", read_by_ocr=True)]}
+    )
+    assert school_rules(with_scan) == []

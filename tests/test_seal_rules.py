@@ -102,7 +102,6 @@ def test_agreement_signature_missing_says_what_is_there_instead() -> None:
     cases: dict[SignatureVerdict, str] = {
         "empty": "签字处空白",
         "typed_name": "打印的姓名",
-        "seal_only": "只有盖章",
     }
     for verdict, words in cases.items():
         seen = SignatureSeen(
@@ -113,6 +112,15 @@ def test_agreement_signature_missing_says_what_is_there_instead() -> None:
         assert words in hit.message
         if verdict == "typed_name":
             assert "王建国" in hit.message
+
+
+def test_a_seal_alone_at_the_signature_place_is_a_doubt() -> None:
+    # A signature written over the seal is hard to tell from the seal's ink.
+    plan_seal = SealSeen(1, BOX, 0.9, "matched", "长沙民政职业技术学院")
+    seen = SignatureSeen(4, "school", "seal_only", 0.85, BOX)
+    decision = decide_plan(_review(plan_seal, SCHOOL_SEAL_P4, signatures=(seen,)))
+    assert "agreement.signature_missing" not in decision.hits
+    assert any("印章覆盖" in doubt.message for doubt in decision.doubts)
 
 
 def test_only_the_organisations_signature_is_agreement_signature_missing() -> None:
