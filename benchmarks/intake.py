@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from benchmarks.scoring import RuleScores, render_misses
 from schemas.export import ExportFile
@@ -136,14 +136,29 @@ def render(report: IntakeReport) -> str:
     return "\n".join(lines)
 
 
-def run_intake(folder: Path, db_url: str, work: Path, round_file: Path | None = None) -> ExportFile:
-    """The real flow over the round's inbox and uploads, then the export, as a user runs them."""
+def run_intake(
+    folder: Path,
+    db_url: str,
+    work: Path,
+    round_file: Path | None = None,
+    *,
+    engine: Literal["tesseract", "rapid"] = "tesseract",
+    cold: bool = False,
+) -> ExportFile:
+    """The real flow over the round's inbox and uploads, then the export, as a user runs them.
+    OCR'd pages come from the run's usual page cache (``out/cache``) unless ``cold``."""
     import os
 
-    from flows.settings import Settings
+    from extractors.vision.ocr_page import OcrOptions
+    from flows.settings import DEFAULT_OUT, Settings
 
+    pages = (work if cold else DEFAULT_OUT) / "cache"
     settings = Settings(
-        db_url=db_url, archive_dir=work / "archive", cache_dir=work / "cache", round_file=round_file
+        db_url=db_url,
+        archive_dir=work / "archive",
+        cache_dir=work / "cache",
+        round_file=round_file,
+        ocr=OcrOptions(engine=engine, cache_dir=pages),
     )
     os.environ.setdefault("PREFECT_LOCAL_STORAGE_PATH", str(settings.cache_dir.resolve()))
     # As the command line does: a first start on a busy machine migrates Prefect's database.

@@ -502,6 +502,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("folder", type=Path, help="uploads/, inbox/, round.toml and truth.json")
     parser.add_argument("--db", help="review database URL (default: a throw-away SQLite file)")
     parser.add_argument("--show-errors", action="store_true", help="list every field and cell missed")
+    parser.add_argument(
+        "--engine", choices=("tesseract", "rapid"), default="tesseract", help="OCR engine (default tesseract)"
+    )
+    parser.add_argument(
+        "--cold",
+        action="store_true",
+        help="OCR every page afresh (a throw-away page cache), not from out/cache",
+    )
     args = parser.parse_args(argv)
     folder: Path = args.folder
     round_file = folder / "round.toml"
@@ -509,7 +517,12 @@ def main(argv: list[str] | None = None) -> None:
         work = Path(tmp)
         started = time.perf_counter()
         export = run_intake(
-            folder, args.db or f"sqlite:///{work / 'review.sqlite3'}", work, round_file=round_file
+            folder,
+            args.db or f"sqlite:///{work / 'review.sqlite3'}",
+            work,
+            round_file=round_file,
+            engine=args.engine,
+            cold=args.cold,
         )
         seconds = time.perf_counter() - started
     report = measure(folder, export)
@@ -524,7 +537,8 @@ def main(argv: list[str] | None = None) -> None:
     our_pages, our_seconds = our_pages_per_second(native, round_file)
     print(
         f"\nintake run: {seconds:.1f} s for {len(export.documents)} documents"
-        " (Prefect's temporary server start included)"
+        f" (Prefect's temporary server start included; OCR {args.engine}, page cache "
+        f"{'cold' if args.cold else 'out/cache'})"
     )
     print(f"{'reading native and mixed PDFs':<32} {'pages':>6} {'seconds':>8} {'pages/s':>8}")
     print(

@@ -3,7 +3,7 @@
 Importing the package registers every rule module, so ``REGISTRY`` is complete.
 """
 
-from checks import annex1_rules, file_rules, ocr_rules, plan_rules, school_rules
+from checks import annex1_copies, annex1_rules, file_rules, ocr_rules, plan_rules, school_rules
 from checks.document import check_document, check_school
 from checks.registry import REGISTRY, Rule, RuleHit, run_rules
 
@@ -11,6 +11,7 @@ __all__ = [
     "REGISTRY",
     "Rule",
     "RuleHit",
+    "annex1_copies",
     "annex1_rules",
     "check_document",
     "check_school",

@@ -85,7 +85,11 @@ def _file_rule(rule_id: str) -> None:
         for error in result.errors:
             if error.code == rule_id:
                 note = reader_words(error.message)
-                yield RuleHit(message=f"{note}。{remedy(rule_id, result.kind)}", page=error.page)
+                yield RuleHit(
+                    message=f"{note}。{remedy(rule_id, result.kind)}",
+                    page=error.page,
+                    evidence=error.evidence,
+                )
 
     rule(rule_id, Severity.ERROR, NAMES[rule_id], "file")(check)
 

@@ -2,7 +2,8 @@
 
 The readers note it (a required field not found on a scanned plan, a value read from words
 OCR was unsure of, a declaration in a part OCR could not read); here the note becomes a
-warning. It is never an error: nothing is known to be wrong, only unread.
+warning, with the page's crop as evidence where the page was rendered. It is never an
+error: nothing is known to be wrong, only unread.
 """
 
 from __future__ import annotations
@@ -21,4 +22,4 @@ RULE_ID = "file.ocr_low_confidence"
 def ocr_low_confidence(result: DocumentResult, config: RoundConfig) -> Iterator[RuleHit]:
     for error in result.errors:
         if error.code == RULE_ID:
-            yield RuleHit(message=error.message, page=error.page)
+            yield RuleHit(message=error.message, page=error.page, evidence=error.evidence)

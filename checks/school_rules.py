@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from checks.registry import RuleHit, rule
-from extractors.normalize import match_key, misread_name
+from extractors.normalize import match_key, misread_name, name_keys
 from schemas.annex1 import NewApplicationRow
 from schemas.finding import Severity
 from schemas.round_config import RoundConfig
@@ -25,14 +25,20 @@ def certificate_key(name: str | None, config: RoundConfig) -> str:
     for entry in config.certificates:
         if key == match_key(entry.name) or key in {match_key(alias) for alias in entry.aliases}:
             return match_key(entry.name)
-    return key
+    # Written without its bracketed qualifier (汽车运用与维修 for …（含智能新能源汽车）).
+    short = name_keys(config.certificate_names()).get(key)
+    return match_key(short) if short else key
 
 
 def _rows_by_certificate(facts: SchoolFacts, config: RoundConfig) -> dict[str, list[NewApplicationRow]]:
     """Attachment 1's new applications by certificate key. Read by OCR, a certificate the
     round does not list that is a character or two off one of the school's own plans is that
     plan's certificate misread (失千老年人版护 for 失智老年人照护): OCR's slip is no mismatch."""
-    summary = next((s for s in reversed(facts.annex1) if s.data is not None), None)
+    # The spreadsheet, read exactly, before a scan of the same table read by OCR.
+    with_data = [s for s in facts.annex1 if s.data is not None]
+    summary = next((s for s in reversed(with_data) if not s.read_by_ocr), None) or next(
+        (s for s in reversed(with_data)), None
+    )
     rows: dict[str, list[NewApplicationRow]] = {}
     if summary is None or summary.data is None:
         return rows

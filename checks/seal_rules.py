@@ -158,14 +158,16 @@ def _signature(
         return
     if any(s.verdict == "handwriting" or s.confidence < SURE_SIGNATURE for s in signatures):
         seen = max(signatures, key=lambda s: s.verdict == "handwriting")
+        # A seal over the place with a trace of other ink: a signature under the seal's ink
+        # may be what is left; otherwise the place is not clear.
+        why = "签字处被印章覆盖" if seen.verdict == "seal_only" else "签字处不清晰"
         decision.doubts.append(
-            Doubt(seen.page, f"{what}第{seen.page}页签字处不清晰，请人工核对是否已签字", seen.evidence)
+            Doubt(seen.page, f"{what}第{seen.page}页{why}，请人工核对是否已签字", seen.evidence)
         )
         return
     seen = signatures[0]
-    if seen.verdict == "seal_only":
-        # A signature written over the seal is hard to tell from the seal's own ink (and in a
-        # 1-bit scan impossible): a seal alone at the place is for a person to look at.
+    if seen.verdict == "seal_only" and any(page.bilevel for page in pages):
+        # In a 1-bit scan a signature over the seal is hard to tell from the seal's ink.
         decision.doubts.append(
             Doubt(seen.page, f"{what}第{seen.page}页签字处被印章覆盖，请人工核对是否已签字", seen.evidence)
         )

@@ -56,6 +56,26 @@ def match_key(text: str) -> str:
     return re.sub(r"[\s()（）【】\[\]《》<>\"'“”‘’·]", "", folded).lower()
 
 
+_QUALIFIER = re.compile(r"\s*[（(][^（()）]*[）)]\s*")
+
+
+def name_keys(names: Iterable[str]) -> dict[str, str]:
+    """Comparison key -> name, for each name and for its short form without a bracketed
+    qualifier (汽车运用与维修 for 汽车运用与维修（含智能新能源汽车）, as schools write it and OCR
+    reads it), where that short form is no other name's and stands for one name only."""
+    names = list(names)
+    keys = {match_key(name): name for name in names}
+    short: dict[str, set[str]] = {}
+    for name in names:
+        stripped = _QUALIFIER.sub("", name)
+        if stripped != name and len(match_key(stripped)) >= 2:
+            short.setdefault(match_key(stripped), set()).add(name)
+    for key, full in short.items():
+        if key not in keys and len(full) == 1:
+            keys[key] = next(iter(full))
+    return keys
+
+
 _CN_DIGITS = {
     "〇": 0,
     "零": 0,
@@ -263,8 +283,16 @@ def schools_named_in(path: str) -> list[str]:
 
 def typed_school(read: str | None, path: str) -> str | None:
     """An OCR'd school name replaced by the one typed in the file's path when they are the
-    same name with a character or two misread (用德 read for 舜德); else as read."""
+    same name with a character or two misread (用德 read for 舜德), or when only its end was
+    read; else as read."""
     if not read:
         return read
-    typed = misread_name(read, schools_named_in(path), 0.75)
+    named = schools_named_in(path)
+    typed = misread_name(read, named, 0.75)
+    if typed is None:
+        # Only the name's end was read (业技术学校 for 石门县机电职业技术学校: the start lost
+        # under a stamp or off the scan's edge): the one typed name it ends is the school.
+        key = match_key(read)
+        ends = [name for name in named if len(key) >= 4 and match_key(name).endswith(key)]
+        typed = ends[0] if len(set(ends)) == 1 else None
     return typed or read

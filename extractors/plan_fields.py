@@ -24,6 +24,7 @@ from extractors.normalize import (
     match_key,
     matching_text,
     misread_name,
+    name_keys,
     parse_amount_wan,
     parse_count,
     parse_time_range,
@@ -240,7 +241,7 @@ class PlanExtractor:
     ) -> None:
         self._reader = LabelReader(PLAN_LABELS)
         self._agreement_reader = LabelReader(AGREEMENT_LABELS)
-        self._certificates = {match_key(name): name for name in certificates}
+        self._certificates = name_keys(certificates)
         # alias or name -> canonical school name
         self._schools = {match_key(alias): name for alias, name in (schools or {}).items()}
         self._default_year = default_year

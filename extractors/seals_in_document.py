@@ -25,6 +25,7 @@ from schemas.round_config import RoundConfig
 from schemas.seal_review import Part, SealReview
 
 SURE_SEAL = 0.6  # as checks.seal_rules: what the export calls a seal
+OCR_DOUBT = "file.ocr_low_confidence"  # its page's crop is the evidence a person reads
 
 
 def seal_names(config: RoundConfig, declared: str | None, source: str, organisation: str | None) -> SealNames:
@@ -120,6 +121,7 @@ def with_seal_review(
         return result
     names = seal_names(config, declared, result.source, organisation)
     pages = {page.number: page for page in result.pages}
+    doubted = frozenset(_doubt_page(error, parts) for error in result.errors if error.code == OCR_DOUBT)
     try:
         look = look_at_document(
             _images(content, sorted(parts)),
@@ -127,6 +129,7 @@ def with_seal_review(
             parts,
             names,
             still_time=(lambda: not deadline.expired()) if deadline is not None else (lambda: True),
+            page_crops=doubted,
         )
     except InputFileError as error:
         _not_looked_at(result, f"页面无法渲染为图像（{error.args[0]}）")
@@ -138,7 +141,16 @@ def with_seal_review(
     return result
 
 
+def _doubt_page(error: ProcessingError, parts: dict[int, Part]) -> int:
+    """The page an OCR doubt concerns: its own, else the first page looked at."""
+    return error.page if error.page is not None else min(parts)
+
+
 def _attach(result: DocumentResult, look: DocumentLook) -> None:
+    parts = {page.number: page.part for page in look.review.pages}
+    for error in result.errors if parts else []:
+        if error.code == OCR_DOUBT and error.evidence is None:
+            error.evidence = look.page_crops.get(_doubt_page(error, parts))
     if result.plan is not None:
         result.plan.seal_review = look.review
         _plan_coarse(result.plan, look.review)

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Literal
 
 from pydantic import Field
+from pydantic.json_schema import SkipJsonSchema
 
 from schemas.common import StrictModel
 from schemas.seal_review import SealReview
@@ -61,4 +62,4 @@ class Annex1Data(StrictModel):
     date: dt.date | None = None
     # What the seal and signature detectors saw on a scan, for checks.seal_rules (not
     # exported: ``seal`` and ``signature`` say it in short).
-    seal_review: SealReview | None = Field(default=None, exclude=True)
+    seal_review: SkipJsonSchema[SealReview | None] = Field(default=None, exclude=True)

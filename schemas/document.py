@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Literal
 
 from pydantic import Field, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from schemas.annex1 import Annex1Data
 from schemas.common import StrictModel
@@ -86,7 +87,7 @@ class PlanFacts(StrictModel):
     ocr_pages: list[int] = Field(default_factory=list)
     # What the seal and signature detectors saw, for checks.seal_rules (not exported: the
     # export's ``seal``/``signature`` fields say it in short).
-    seal_review: SealReview | None = Field(default=None, exclude=True)
+    seal_review: SkipJsonSchema[SealReview | None] = Field(default=None, exclude=True)
 
 
 class DocumentResult(StrictModel):

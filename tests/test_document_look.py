@@ -132,7 +132,7 @@ def test_crops_are_named_by_their_content() -> None:
 
 
 def _pages(*kinds: str) -> DocumentResult:
-    pages = [PageFacts(number=i, width=595, height=842, kind=kind) for i, kind in enumerate(kinds, start=1)]  # type: ignore[arg-type]
+    pages = [PageFacts(number=i, width=595, height=842, kind=kind) for i, kind in enumerate(kinds, start=1)]
     return DocumentResult(source="x.pdf", sha256="0" * 64, pages=pages)
 
 

@@ -98,3 +98,24 @@ def test_names_match_with_or_without_brackets() -> None:
     best, similarity = closest("Web前段开发", ["Web前端开发", "物流管理"])
     assert best == "Web前端开发"
     assert similarity > 0.8
+
+
+def test_a_scanned_school_name_whose_start_was_lost_is_the_one_typed_in_the_path() -> None:
+    from extractors.normalize import typed_school
+
+    path = "石门县机电职业技术学校/附件2：2022年特殊焊接技术职业技能等级证书试点工作方案.pdf"
+    assert typed_school("业技术学校", path) == "石门县机电职业技术学校"
+    assert typed_school("业技术学校", "别的文件夹/方案.pdf") == "业技术学校"  # nothing typed: as read
+    assert typed_school("技校", path) == "技校"  # too little read to say
+
+
+def test_a_certificate_written_without_its_bracketed_qualifier_is_that_certificate() -> None:
+    from extractors.normalize import match_key, name_keys
+
+    keys = name_keys(["汽车运用与维修（含智能新能源汽车）", "建筑信息模型（BIM）", "物流管理"])
+    assert keys[match_key("汽车运用与维修")] == "汽车运用与维修（含智能新能源汽车）"
+    assert keys[match_key("建筑信息模型")] == "建筑信息模型（BIM）"
+    # A short form two names share, or one that is itself a name, stands for no other name.
+    shared = name_keys(["网店运营（初级版）", "网店运营（推广版）", "物流管理（一）", "物流管理"])
+    assert match_key("网店运营") not in shared
+    assert shared[match_key("物流管理")] == "物流管理"

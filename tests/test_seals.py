@@ -3,6 +3,7 @@ the institution match with characters missing."""
 
 from __future__ import annotations
 
+import io
 import random
 
 import numpy as np
@@ -11,7 +12,7 @@ from PIL import Image, ImageFilter
 
 from extractors.vision.images import PageImage
 from extractors.vision.seal_text import SealReading, match_institution, read_seal, shared_ratio
-from extractors.vision.seals import find_seals
+from extractors.vision.seals import find_seals, page_colour
 from fixtures.seals.draw import SealSpec, seal_picture
 from schemas.facts import PageFacts
 
@@ -22,12 +23,23 @@ OTHERS = ["郴州软件职业技术学院", "湘南商务中等专业学校", "�
 
 
 def _page(
-    *stamps: tuple[SealSpec, float, float], text: bool = True, mode: str = "colour", seed: int = 3
+    *stamps: tuple[SealSpec, float, float],
+    text: bool = True,
+    mode: str = "colour",
+    seed: int = 3,
+    rules: bool = False,
+    jpeg: int | None = None,
 ) -> PageImage:
-    """A white A4 page with lines of black 'print' and the seals pasted at their centres."""
+    """A white A4 page with lines of black 'print' (and, with ``rules``, a table of two-pixel
+    rules) and the seals pasted at their centres, saved as a JPEG of quality ``jpeg``."""
     rng = random.Random(seed)
     canvas = Image.new("RGBA", A4, (255, 255, 255, 255))
     pixels = np.asarray(canvas).copy()
+    if rules:
+        for row in range(620, 940, 64):
+            pixels[row : row + 2, 100:1140] = (0, 0, 0, 255)
+        for col in range(100, 1141, 260):
+            pixels[620:877, col : col + 2] = (0, 0, 0, 255)
     if text:
         for row in range(200, 1500, 48):
             for col in range(150, 1090, 30):
@@ -45,6 +57,10 @@ def _page(
         rgb = rgb.convert("L").convert("RGB")
     elif mode == "bw":
         rgb = rgb.convert("L").point(lambda v: 255 if v > 150 else 0).convert("RGB")
+    if jpeg is not None:
+        buffer = io.BytesIO()
+        rgb.save(buffer, format="JPEG", quality=jpeg)
+        rgb = Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
     return PageImage(number=1, pixels=np.asarray(rgb, dtype=np.uint8), dpi=DPI)
 
 
@@ -94,6 +110,56 @@ def test_two_seals_stamped_over_each_other_are_two_seals() -> None:
     other = SealSpec(name="湖南金职伟业母婴护理有限公司", wear=0.03, tilt=20)
     seals = find_seals(_page((ROUND, 560, 700), (other, 700, 820), text=False))
     assert len(seals) == 2
+
+
+def test_an_oval_seal_on_a_table_of_thin_rules_in_a_gray_scan_is_found() -> None:
+    # Thin rules shrink to mid-gray at the working resolution, the gray a seal turns: they
+    # must be told as print on the page's own pixels, or the seal joins the table.
+    oval = SealSpec(name=SCHOOL, shape="oval", width_mm=44, height_mm=30, star=False, wear=0.05, tilt=20)
+    page = _page((oval, 560, 760), rules=True, mode="gray")
+    [seal] = find_seals(page)
+    assert seal.shape == "oval" and seal.colour == "gray"
+    assert abs(seal.centre_px[0] - 560) < 25 and abs(seal.centre_px[1] - 760) < 25
+    assert find_seals(_page(rules=True, mode="gray")) == []
+
+
+def test_a_faint_square_seal_in_a_jpeg_is_found_whole() -> None:
+    # The scanner's JPEG washes the colour out of a thin, faint frame: only fragments stay
+    # clearly red, the rest is pale red joined to them.
+    square = SealSpec(
+        name="湖南工程学院",
+        shape="square",
+        width_mm=26,
+        height_mm=26,
+        ring_mm=0.7,
+        faint=0.55,
+        tilt=25,
+        wear=0.2,
+    )
+    seals = find_seals(_page((ROUND, 620, 400), (square, 620, 1100), text=False, jpeg=55))
+    assert len(seals) == 2
+    [seal] = [seal for seal in seals if seal.centre_px[1] > 750]
+    assert seal.shape == "square"
+    assert abs(seal.centre_px[0] - 620) < 20 and abs(seal.centre_px[1] - 1100) < 20
+
+
+def test_a_perforation_strip_cut_inside_the_page_is_found_at_its_edge() -> None:
+    # A 骑缝章 struck on fanned sheets: this page shows a strip at its right edge, cut
+    # straight on its inner side where the next sheet lay over it.
+    page = _page((ROUND, A4[0] - 150, 900), text=False)
+    pixels = page.pixels.copy()
+    pixels[:, : A4[0] - 120] = 255
+    [strip] = find_seals(PageImage(number=1, pixels=pixels, dpi=DPI))
+    assert strip.off_page and strip.edge == "right"
+    assert strip.visible_fraction < 0.6
+    assert abs(strip.centre_px[1] - 900) < 25
+
+
+def test_page_colour_tells_colour_gray_and_one_bit_pages() -> None:
+    stamp = ((ROUND, 620, 700),)
+    assert page_colour(_page(*stamp).pixels) == "colour"
+    assert page_colour(_page(*stamp, mode="gray").pixels) == "gray"
+    assert page_colour(_page(*stamp, mode="bw").pixels) == "bw"
 
 
 def test_shared_ratio_counts_the_expected_characters_the_reading_shows() -> None:

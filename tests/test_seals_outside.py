@@ -7,6 +7,8 @@ signed as asked has none."""
 from __future__ import annotations
 
 import email
+import io
+import zipfile
 from email import policy
 from pathlib import Path
 
@@ -113,3 +115,28 @@ def test_attachment_1_scans_seals_and_signatures(message: str, expected: set[str
     result.findings = check_document(result, CONFIG)
     assert result.kind == "annex1"
     assert set(_errors(result)) == expected, _errors(result)
+
+
+def test_what_ocr_could_not_read_on_a_scanned_table_shows_the_page() -> None:
+    parsed = email.message_from_bytes(
+        (OUTSIDE / "inbox" / "20220425_153439_0c4de34e.eml").read_bytes(), policy=policy.default
+    )
+    archive = next(part for part in parsed.walk() if part.get_filename())
+    with zipfile.ZipFile(io.BytesIO(archive.get_payload(decode=True))) as members:  # type: ignore[arg-type]
+        name = next(n for n in members.namelist() if n.lower().endswith(".pdf"))
+        content = members.read(name)
+    result = extract_received(
+        content,
+        source=f"m.eml/{name}",
+        origin="mail",
+        config=CONFIG,
+        plan_extractor=plan_extractor_for(CONFIG),
+    )
+    result.findings = check_document(result, CONFIG)
+    doubts = [f for f in result.findings if f.rule == "file.ocr_low_confidence"]
+    assert doubts, "this scan has cells OCR cannot read"
+    crops = {crop.name: crop.png for crop in result.crops}
+    for finding in doubts:
+        assert finding.evidence in crops and crops[finding.evidence].startswith(b"\x89PNG")
+    # Signed copy with the leader's line left blank (the round's truth: blank_on_signed_copy).
+    assert "annex1.signature_missing" in _errors(result)

@@ -129,12 +129,33 @@ def _contact_from(line: str, label: re.Pattern[str], contact: Contact, evidence:
         evidence["contact.phone"] = line
 
 
+_PHONE_CELL = re.compile(rf"^(?:{_PHONE_NAMES})\s*[:：]?$")
+_PERSON = re.compile(r"^[\u4e00-\u9fff·]{2,5}$")
+
+
+def _name_before_phone(line: str) -> str | None:
+    """The template's row 院校试点负责人 | 王平 | 联系电话 | 0731-…: the person in the cell before
+    the phone label, when the row's first label could not be read (a scan: 院校坛点负责人, or
+    worse). A person's name only: two to five characters and no label."""
+    cells = [cell.strip() for cell in line.split("\t")]
+    for index in range(2, len(cells)):
+        candidate = cells[index - 1]
+        if _PHONE_CELL.match(cells[index]) and _PERSON.match(candidate) and not _ANY_LABEL.search(candidate):
+            return candidate
+    return None
+
+
 def find_contact(lines: list[str]) -> tuple[Contact, dict[str, str]]:
     contact = Contact()
     evidence: dict[str, str] = {}
     for label in (_CONTACT_LABEL, _LEAD_LABEL):
         for line in lines:
             _contact_from(line, label, contact, evidence)
+    for line in lines if contact.name is None else []:
+        if (name := _name_before_phone(line)) is not None:
+            contact.name = name
+            evidence["contact.name"] = line
+            break
     for line in lines:
         if contact.phone is None and (value := labelled_value(line, _PHONE_LABEL)):
             phone = _PHONE.search(value)

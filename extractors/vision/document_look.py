@@ -30,7 +30,8 @@ SEAL_DPI = WORK_DPI
 # An OCR'd page whose size differs more than this from the render was cropped or flattened
 # (a phone photo): its words do not fall on the render's pixels, so signatures are not judged.
 _SIZE_TOLERANCE = 0.03
-_PAGE_CROP_DPI = 50.0  # the whole-page evidence when nothing was found: small, still legible
+_PAGE_CROP_DPI = 50.0  # the whole-page evidence when no seal was found: small, still legible
+_READABLE_CROP_DPI = 100.0  # a page whose words a person must read where OCR could not
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,7 @@ class DocumentLook:
     crops: dict[str, bytes] = field(default_factory=dict)
     seals: dict[int, list[SealFact]] = field(default_factory=dict)
     signatures: dict[int, list[SignatureFact]] = field(default_factory=dict)
+    page_crops: dict[int, str] = field(default_factory=dict)  # page -> crop of the whole page
 
 
 def crop_name(png: bytes) -> str:
@@ -228,10 +230,13 @@ def _read_matches(
     ]
 
 
-def _page_png(image: PageImage) -> bytes:
-    factor = min(1.0, _PAGE_CROP_DPI / image.dpi)
+def _page_png(image: PageImage, dpi: float = 0.0) -> bytes:
+    """The whole page: in colour at ``_PAGE_CROP_DPI`` (where a seal should have been), or in
+    gray at ``dpi`` (words to read, a third of the bytes)."""
+    factor = min(1.0, (dpi or _PAGE_CROP_DPI) / image.dpi)
     small = cv2.resize(image.pixels, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
-    ok, encoded = cv2.imencode(".png", cv2.cvtColor(small, cv2.COLOR_RGB2BGR))
+    shown = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY if dpi else cv2.COLOR_RGB2BGR)
+    ok, encoded = cv2.imencode(".png", shown)
     return bytes(encoded.tobytes()) if ok else b""
 
 
@@ -244,9 +249,11 @@ def look_at_document(
     signed_copy: bool = True,
     read: SealReader = read_seal,
     still_time: Callable[[], bool] = lambda: True,
+    page_crops: frozenset[int] = frozenset(),
 ) -> DocumentLook | None:
     """Look at the ``parts`` pages among ``images`` (rendered at ``SEAL_DPI``); None when the
-    time ran out before every page was looked at (nothing half-seen is decided on)."""
+    time ran out before every page was looked at (nothing half-seen is decided on).
+    ``page_crops`` are pages a person must read (OCR's doubts): each gets a legible crop."""
     looks: list[PageLook] = []
     kept: dict[int, PageImage] = {}
     for raw in images:
@@ -287,6 +294,11 @@ def look_at_document(
         with_crops.append(page)
     review = SealReview(tuple(with_crops), review.seals, review.signatures, review.signed_copy)
     look = DocumentLook(review, crops)
+    for number in sorted(page_crops & kept.keys()):
+        png = _page_png(kept[number], _READABLE_CROP_DPI)
+        if png:
+            crops[crop_name(png)] = png
+            look.page_crops[number] = crop_name(png)
     for page_look in looks:
         quoted = {
             id(seal): match.quoted or None

@@ -23,11 +23,15 @@ import pytesseract
 from extractors.errors import OcrError
 from extractors.normalize import match_key
 from extractors.vision.images import PageImage
-from extractors.vision.seals import SealCandidate, flatten, gray_seal_mask, ink_mask, red_mask
+from extractors.vision.seals import SealCandidate, flatten
 from schemas.facts import Box
 from schemas.seal_review import MatchKind
 
 READ_RADIUS = 150  # the seal is scaled to this outer radius in pixels before reading
+TEXT_HEIGHT = 40  # rows of the unrolled ring text: tesseract reads CJK best 30-40 px high
+TEXT_DEPTH = 0.34  # how deep the ring text reaches inside the ring line, in outer radii
+RING_COVER = 0.45  # share of the way round that a ring line is inked, at the least
+_RAYS = 120
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 # What a department or a secondary college writes after (or instead of) the school's name.
 DEPARTMENT_WORDS = (
@@ -197,48 +201,160 @@ def crop_png(image: PageImage, box: Box, margin_pt: float = 12.0) -> bytes:
     return bytes(encoded.tobytes())
 
 
-def seal_ink(image: PageImage, seal: SealCandidate) -> tuple[np.ndarray, float, float, float]:
-    """The seal's ink as a mask scaled to ``READ_RADIUS``, with its centre and radius in the
-    scaled crop."""
+@dataclass(frozen=True)
+class _Ring:
+    """The seal's outline in the scaled crop: centre, half-axes, rotation in degrees."""
+
+    cx: float
+    cy: float
+    a: float
+    b: float
+    angle: float
+
+    def points(self, phi: np.ndarray, depth: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Image (x, y) at parameter angle ``phi`` and ``depth`` pixels inside the outline."""
+        x, y = (self.a - depth) * np.cos(phi), (self.b - depth) * np.sin(phi)
+        rad = math.radians(self.angle)
+        xs = self.cx + x * math.cos(rad) - y * math.sin(rad)
+        ys = self.cy + x * math.sin(rad) + y * math.cos(rad)
+        return xs.astype(np.float32), ys.astype(np.float32)
+
+    def sample(self, image: np.ndarray, phi: np.ndarray, depth: np.ndarray) -> np.ndarray:
+        """``image`` resampled on the grid rows ``phi`` x columns ``depth`` (zero outside)."""
+        xs, ys = self.points(phi[:, None], depth[None, :])
+        return cv2.remap(image, xs, ys, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+
+
+def _strength(image: PageImage, seal: SealCandidate) -> tuple[np.ndarray, _Ring]:
+    """How strongly each pixel of the seal's crop (scaled so that its outline has the radius
+    ``READ_RADIUS``) is the seal's ink, 0-1; off the page is paper. The scale of the ink is
+    the seal's own (its brightest ink), so a faint or pink seal reads like a full one."""
     cx, cy = seal.centre_px
-    radius = max(seal.radius_px)
-    pad = radius * 1.15
+    radius = max(max(seal.radius_px), 1.0)
+    pad = radius * 1.3
     h, w = image.pixels.shape[:2]
-    x0, y0 = int(max(0, cx - pad)), int(max(0, cy - pad))
-    x1, y1 = int(min(w, cx + pad)), int(min(h, cy + pad))
-    crop = image.pixels[y0:y1, x0:x1]
-    scale = READ_RADIUS / max(radius, 1.0)
+    x0, y0, x1, y1 = int(cx - pad), int(cy - pad), int(cx + pad) + 1, int(cy + pad) + 1
+    crop = image.pixels[max(0, y0) : min(h, y1), max(0, x0) : min(w, x1)]
+    margins = (max(0, -y0), max(0, y1 - h), max(0, -x0), max(0, x1 - w))
+    crop = cv2.copyMakeBorder(crop, *margins, cv2.BORDER_CONSTANT, value=(255, 255, 255))
+    scale = READ_RADIUS / radius
     crop = cv2.resize(
         crop, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
     )
-    dpi = image.dpi * scale
-    flat = flatten(crop, dpi)
+    flat = flatten(crop, image.dpi * scale).astype(np.float32)
     if seal.colour == "red":
-        mask = red_mask(flat)
+        ink = flat[:, :, 0] - np.maximum(flat[:, :, 1], flat[:, :, 2])
     else:
-        gray = cv2.cvtColor(flat, cv2.COLOR_RGB2GRAY)
-        mask = gray_seal_mask(gray) | ink_mask(gray) if seal.colour == "gray" else ink_mask(gray)
-    return mask, (cx - x0) * scale, (cy - y0) * scale, READ_RADIUS
-
-
-def unwrap_ring(mask: np.ndarray, cx: float, cy: float, radius: float) -> tuple[np.ndarray, float]:
-    """The ring text as a straight strip (dark text on white, outer edge up), starting in the
-    gap under the text, and the angle in degrees (image coordinates) of that gap."""
-    angles = int(2 * math.pi * radius * 0.75)
-    polar = cv2.warpPolar(
-        mask * 255, (int(radius), angles), (cx, cy), radius, cv2.WARP_POLAR_LINEAR + cv2.INTER_LINEAR
+        ink = 255.0 - cv2.cvtColor(flat, cv2.COLOR_RGB2GRAY)
+    ink = cv2.GaussianBlur(ink, (0, 0), 1.0)
+    ring = _Ring(
+        (cx - x0) * scale, (cy - y0) * scale, seal.radius_px[0] * scale, seal.radius_px[1] * scale, seal.angle
     )
-    band = polar[:, int(radius * 0.52) : int(radius * 0.9)]  # rows: angle, columns: radius
-    profile = cv2.blur(band.mean(axis=1).astype(np.float32).reshape(-1, 1), (1, 31)).ravel()
-    gap = _gap_centre(profile)
-    band = np.roll(band, -gap, axis=0)
-    strip = cv2.flip(band.T, 0)  # outer edge (top of the characters) up, angle along x
-    return 255 - strip, gap * 360.0 / angles
+    yy, xx = np.mgrid[0 : ink.shape[0], 0 : ink.shape[1]]
+    inside = (xx - ring.cx) ** 2 + (yy - ring.cy) ** 2 < (1.05 * READ_RADIUS) ** 2
+    top = float(np.percentile(ink[inside], 99.5)) if inside.any() else 0.0
+    low = max(8.0, 0.15 * top) if seal.colour == "red" else max(25.0, 0.15 * top)
+    high = max(low + 12.0, 0.55 * top if seal.colour == "red" else min(110.0, 0.55 * top))
+    return np.clip((ink - low) / (high - low), 0.0, 1.0).astype(np.float32), ring
+
+
+def seal_ink(image: PageImage, seal: SealCandidate) -> tuple[np.ndarray, float, float, float]:
+    """The seal's ink as a mask scaled to ``READ_RADIUS``, with its centre and radius in the
+    scaled crop."""
+    strength, ring = _strength(image, seal)
+    return (strength >= 0.5).astype(np.uint8), ring.cx, ring.cy, READ_RADIUS
+
+
+def _fit_ring(strength: np.ndarray, ring: _Ring) -> _Ring:
+    """The outline refitted to the ring's outer edge, found along rays from the centre: a
+    centre or radius a few pixels off would put the ring line into the text band."""
+    if ring.a < 10 or ring.b < 10:
+        return ring
+    phi = np.linspace(0, 2 * math.pi, _RAYS, endpoint=False)
+    step = 0.01 * READ_RADIUS
+    depth = np.arange(-0.18 * READ_RADIUS, 0.18 * READ_RADIUS, step)
+    rays = ring.sample(strength, phi, depth)
+    edges = []
+    for i, ray in enumerate(rays):
+        k = int(np.argmax(ray))
+        if ray[k] < 0.4:
+            continue
+        j = k
+        while j > 0 and ray[j - 1] >= 0.5 * ray[k]:
+            j -= 1
+        edges.append((phi[i], depth[j]))
+    if len(edges) < _RAYS // 4:
+        return ring
+    angles, depths = np.array(edges).T
+    for _ in range(2):
+        xs, ys = ring.points(angles, depths)
+        (cx, cy), (d1, d2), angle = cv2.fitEllipse(np.stack([xs, ys], axis=1))
+        fitted = _Ring(float(cx), float(cy), d1 / 2, d2 / 2, float(angle))
+        if not _close(fitted, ring):
+            return ring
+        # Rays that met something else (print under the seal, a stray mark): out, and refit.
+        dx, dy = xs - fitted.cx, ys - fitted.cy
+        rad = math.radians(fitted.angle)
+        u = (dx * math.cos(rad) + dy * math.sin(rad)) / fitted.a
+        v = (-dx * math.sin(rad) + dy * math.cos(rad)) / fitted.b
+        off = np.abs(np.sqrt(u * u + v * v) - 1.0) * READ_RADIUS
+        keep = off < 0.03 * READ_RADIUS
+        if keep.sum() < _RAYS // 4:
+            return ring
+        angles, depths = angles[keep], depths[keep]
+    return fitted
+
+
+def _close(fitted: _Ring, ring: _Ring) -> bool:
+    moved = math.hypot(fitted.cx - ring.cx, fitted.cy - ring.cy)
+    sizes = sorted((fitted.a, fitted.b)), sorted((ring.a, ring.b))
+    return moved < 0.2 * READ_RADIUS and all(0.85 < f / r < 1.15 for f, r in zip(*sizes, strict=True))
+
+
+def _band(strength: np.ndarray, ring: _Ring) -> tuple[float, float]:
+    """(outer, inner) depth in pixels of the ring text: inside the ring line (and an inner ring
+    line, if any), as deep as the characters go."""
+    phi = np.linspace(0, 2 * math.pi, 720, endpoint=False)
+    depth = np.arange(0.0, 0.55 * READ_RADIUS, 1.0)
+    cover = (ring.sample(strength, phi, depth) >= 0.5).mean(axis=0)
+    near = cover[: int(0.08 * READ_RADIUS)]
+    line = max(RING_COVER, 0.6 * float(near.max()))
+    lines = np.nonzero(cover[: int(0.22 * READ_RADIUS)] >= line)[0]
+    outer = float(lines[-1] + 1) if len(lines) else 0.0
+    outer += 0.015 * READ_RADIUS
+    return outer, outer + TEXT_DEPTH * READ_RADIUS
+
+
+def _strip(strength: np.ndarray, ring: _Ring, outer: float, inner: float) -> tuple[np.ndarray, float]:
+    """The ring text as one straight line (dark on white, tops of the characters up), from the
+    gap under the text round to it again, and the parameter angle of that gap."""
+    rows = TEXT_HEIGHT
+    mid = READ_RADIUS - (outer + inner) / 2
+    columns = int(2 * math.pi * mid * rows / (inner - outer))
+    phi = np.linspace(0, 2 * math.pi, columns, endpoint=False)
+    depth = np.linspace(outer, inner, rows)
+    band = ring.sample(strength, phi, depth)  # rows: angle, columns: depth (outer first)
+    ink = band >= 0.5
+    # The gap is sought in the outer half of the band, which the bottom line never reaches.
+    profile = cv2.blur(ink[:, : rows // 2].mean(axis=1).astype(np.float32).reshape(-1, 1), (1, rows // 2 | 1))
+    gap = _gap_centre(profile.ravel())
+    band = np.roll(band, -gap, axis=0).T  # rows: depth (outer edge up), columns: angle
+    # What is left of a ring line (the outline a little off): long horizontal runs of ink.
+    binary = (band >= 0.5).astype(np.uint8)
+    lines = cv2.morphologyEx(
+        binary, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (int(1.8 * rows), 1))
+    )
+    band = np.where(cv2.dilate(lines, np.ones((3, 3), np.uint8)) > 0, 0.0, band)
+    used = np.nonzero((band >= 0.5).sum(axis=0) >= 2)[0]
+    if len(used):
+        band = band[:, max(0, used[0] - rows // 2) : used[-1] + rows // 2]
+    strip = (255 - np.clip(band * 255, 0, 255)).astype(np.uint8)
+    return strip, float(phi[gap])
 
 
 def _gap_centre(profile: np.ndarray) -> int:
     """The middle of the longest run of angles with little ink (wraps round)."""
-    low = profile < max(8.0, 0.25 * float(profile.mean()))
+    low = profile < max(0.02, 0.25 * float(profile.mean()))
     if low.all() or not low.any():
         return int(np.argmin(profile))
     n = len(low)
@@ -255,22 +371,26 @@ def _gap_centre(profile: np.ndarray) -> int:
     return best_mid
 
 
-def bottom_line(mask: np.ndarray, cx: float, cy: float, radius: float, gap_degrees: float) -> np.ndarray:
+def bottom_line(strength: np.ndarray, ring: _Ring, gap: float) -> np.ndarray:
     """The region under the star, turned so that the gap is straight down."""
-    turn = cv2.getRotationMatrix2D((cx, cy), gap_degrees - 90.0, 1.0)
-    upright = cv2.warpAffine(mask * 255, turn, (mask.shape[1], mask.shape[0]))
-    y0, y1 = int(cy + 0.32 * radius), int(cy + 0.78 * radius)
-    x0, x1 = int(cx - 0.62 * radius), int(cx + 0.62 * radius)
-    return 255 - upright[max(0, y0) : y1, max(0, x0) : x1]
+    xs, ys = ring.points(np.array([gap]), np.array([0.0]))
+    degrees = math.degrees(math.atan2(float(ys[0]) - ring.cy, float(xs[0]) - ring.cx))
+    turn = cv2.getRotationMatrix2D((ring.cx, ring.cy), degrees - 90.0, 1.0)
+    upright = cv2.warpAffine(strength, turn, (strength.shape[1], strength.shape[0]))
+    radius = READ_RADIUS
+    y0, y1 = int(ring.cy + 0.32 * radius), int(ring.cy + 0.78 * radius)
+    x0, x1 = int(ring.cx - 0.62 * radius), int(ring.cx + 0.62 * radius)
+    region = upright[max(0, y0) : y1, max(0, x0) : x1]
+    return (255 - np.clip(region * 255, 0, 255)).astype(np.uint8)
 
 
-def _ocr_line(strip: np.ndarray) -> tuple[str, float]:
+def _ocr_line(strip: np.ndarray, psm: int = 7) -> tuple[str, float]:
     if strip.size == 0 or (strip < 128).mean() < 0.01:
         return "", 0.0
     padded = cv2.copyMakeBorder(strip, 12, 12, 12, 12, cv2.BORDER_CONSTANT, value=255)
     try:
         data = pytesseract.image_to_data(
-            padded, lang="chi_sim", config="--psm 7", output_type=pytesseract.Output.DICT, timeout=20
+            padded, lang="chi_sim", config=f"--psm {psm}", output_type=pytesseract.Output.DICT, timeout=20
         )
     except pytesseract.TesseractNotFoundError:
         raise OcrError("服务器上没有安装tesseract") from None
@@ -286,17 +406,14 @@ def _ocr_line(strip: np.ndarray) -> tuple[str, float]:
 
 
 def read_seal(image: PageImage, seal: SealCandidate) -> SealReading:
-    """Read the ring text (the other direction too when the first reading is poor) and, when
-    the ring was read, the bottom line. Each tesseract call costs a few tenths of a second,
-    so none is made that cannot change the verdict."""
-    mask, cx, cy, radius = seal_ink(image, seal)
-    strip, gap = unwrap_ring(mask, cx, cy, radius)
+    """Read the ring text and, when the ring was read, the bottom line. Each tesseract call
+    costs a few tenths of a second, so none is made that cannot change the verdict."""
+    strength, ring = _strength(image, seal)
+    ring = _fit_ring(strength, ring)
+    outer, inner = _band(strength, ring)
+    strip, gap = _strip(strength, ring, outer, inner)
     best = _ocr_line(strip)
-    if len(best[0]) < 4 or best[1] < 40:
-        backward = _ocr_line(cv2.rotate(strip, cv2.ROTATE_180))
-        if backward[1] * len(backward[0]) > best[1] * len(best[0]):
-            best = backward
     bottom = ""
     if len(best[0]) >= 5 and best[1] >= 45:  # only a read name can be a department's
-        bottom, _ = _ocr_line(bottom_line(mask, cx, cy, radius, gap))
+        bottom, _ = _ocr_line(bottom_line(strength, ring, gap))
     return SealReading(arc=best[0], bottom=bottom if len(bottom) >= 2 else "", confidence=round(best[1], 1))

@@ -92,8 +92,11 @@ def paper_mask(gray: np.ndarray, dpi: float) -> np.ndarray | None:
     largest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
     if stats[largest, cv2.CC_STAT_AREA] > 0.97 * gray.size:
         return None
-    points = cv2.findNonZero((labels == largest).astype(np.uint8))
-    hull = cv2.convexHull(points)
+    # The hull of the region's outer contour is the region's hull, at a fraction of the cost.
+    contours, _ = cv2.findContours(
+        (labels == largest).astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE
+    )
+    hull = cv2.convexHull(np.concatenate(contours))
     region = np.zeros(gray.shape, np.uint8)
     cv2.fillPoly(region, [hull], 1)
     return region
@@ -102,16 +105,17 @@ def paper_mask(gray: np.ndarray, dpi: float) -> np.ndarray | None:
 def page_colour(rgb: np.ndarray) -> PageColour:
     """Colour when the page has any saturated ink; bw when its ink is almost all black and
     white (a 1-bit scan, maybe JPEG-smoothed); gray otherwise."""
-    sample = rgb[::2, ::2].astype(np.int16)
-    chroma = sample.max(axis=2) - sample.min(axis=2)
+    sample = rgb[::2, ::2]
+    r, g, b = sample[:, :, 0], sample[:, :, 1], sample[:, :, 2]
+    chroma = np.maximum(np.maximum(r, g), b) - np.minimum(np.minimum(r, g), b)  # uint8, no overflow
     # A faint pink seal is light: colour is counted wherever it is, not only on dark ink.
     if (chroma > 35).sum() > max(40, 0.0005 * chroma.size):
         return "colour"
-    gray = sample.mean(axis=2)
-    dark = (gray < 200).sum()
+    total = r.astype(np.int16) + g + b  # three times the gray level
+    dark = (total < 3 * 200).sum()
     if dark == 0:
         return "gray"
-    mid = ((gray >= 70) & (gray < 185)).sum()
+    mid = ((total >= 3 * 70) & (total < 3 * 185)).sum()
     return "bw" if mid / dark < 0.22 else "gray"
 
 
@@ -125,13 +129,38 @@ def red_mask(rgb: np.ndarray) -> np.ndarray:
     return ((redness > 28) & (r > 110)).astype(np.uint8)
 
 
-def gray_seal_mask(gray: np.ndarray) -> np.ndarray:
+def _seal_red_mask(rgb: np.ndarray) -> np.ndarray:
+    """Red ink with the faint parts of a seal kept: pale red (as a worn, JPEG-washed ring
+    is) counts where it joins clear red ink, as a hysteresis threshold does for edges, so
+    that a faint frame holds together while a page's scattered tint stays out."""
+    strong = red_mask(rgb)
+    r = rgb[:, :, 0].astype(np.int16)
+    weak = ((r - np.maximum(rgb[:, :, 1], rgb[:, :, 2]).astype(np.int16) > 14) & (r > 110)).astype(np.uint8)
+    count, labels = cv2.connectedComponents(weak | strong, connectivity=8)
+    keep = np.zeros(count, dtype=bool)
+    keep[np.unique(labels[strong > 0])] = True
+    keep[0] = False
+    return keep[labels].astype(np.uint8)
+
+
+def gray_seal_mask(gray: np.ndarray, near_print: np.ndarray | None = None) -> np.ndarray:
     """Mid-gray ink that is not the blurred edge of black print: what a red seal becomes in a
-    gray scan."""
+    gray scan. ``near_print`` (from ``print_mask``) marks print told at a finer resolution,
+    where thin strokes and table rules are still black, not the gray they shrink to."""
     mid = ((gray > 70) & (gray < 222)).astype(np.uint8)
-    black = (gray <= 70).astype(np.uint8)
-    near_black = cv2.dilate(black, np.ones((3, 3), np.uint8))
-    return (mid & (near_black == 0)).astype(np.uint8)
+    if near_print is None:
+        near_print = cv2.dilate((gray <= 70).astype(np.uint8), np.ones((3, 3), np.uint8))
+    return (mid & (near_print == 0)).astype(np.uint8)
+
+
+def print_mask(gray: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """Where black print is, told on the page's own pixels ``gray`` and brought down to
+    ``shape`` (height, width): a work pixel is print when any black lies within a pixel of it."""
+    black = cv2.dilate((gray <= 70).astype(np.uint8), np.ones((3, 3), np.uint8))
+    if black.shape == shape:
+        return black
+    small = cv2.resize(black * 255, (shape[1], shape[0]), interpolation=cv2.INTER_AREA)
+    return (small > 40).astype(np.uint8)
 
 
 def ink_mask(gray: np.ndarray) -> np.ndarray:
@@ -171,12 +200,16 @@ def _outline_points(outline: _Outline, scale: float, samples: int = RING_SAMPLES
     return np.stack([xr, yr], axis=1)
 
 
-def _coverage(mask: np.ndarray, outline: _Outline, scales: tuple[float, ...]) -> tuple[float, float]:
+def _coverage(
+    mask: np.ndarray, outline: _Outline, scales: tuple[float, ...], hidden: np.ndarray | None = None
+) -> tuple[float, float]:
     """(share of the outline's on-page samples that have ink at any of ``scales``, share of
-    samples that lie on the page)."""
+    samples that lie on the page). Samples without ink where ``hidden`` is set (print, which
+    hides the seal's ink under it) are left out of the share when at least half are seen."""
     height, width = mask.shape
     hits = np.zeros(RING_SAMPLES, dtype=bool)
     inside = np.zeros(RING_SAMPLES, dtype=bool)
+    covered = np.zeros(RING_SAMPLES, dtype=bool)
     for scale in scales:
         points = _outline_points(outline, scale)
         xs = np.round(points[:, 0]).astype(int)
@@ -189,17 +222,23 @@ def _coverage(mask: np.ndarray, outline: _Outline, scales: tuple[float, ...]) ->
         found = np.zeros(RING_SAMPLES, dtype=bool)
         found[on_page] = mask[ys[on_page], xs[on_page]] > 0
         hits |= found
+        if hidden is not None:
+            found[on_page] = hidden[ys[on_page], xs[on_page]] > 0
+            covered |= found
     visible = float(inside.mean())
     if inside.sum() == 0:
         return 0.0, 0.0
-    return float(hits[inside].mean()), visible
+    seen = inside & (hits | ~covered)
+    return float(hits[seen if seen.sum() >= 0.5 * inside.sum() else inside].mean()), visible
 
 
-def _ring_score(mask: np.ndarray, outline: _Outline) -> tuple[float, float, float]:
+def _ring_score(
+    mask: np.ndarray, outline: _Outline, hidden: np.ndarray | None = None
+) -> tuple[float, float, float]:
     """(coverage on the outline, coverage just outside it, visible share). A seal's frame is
     inked nearly all round while the paper just outside is mostly clean; text under a seal
     raises the outside figure a little, a paragraph mistaken for a ring raises it as much."""
-    ring, visible = _coverage(mask, outline, (0.94, 0.97, 1.0, 1.03))
+    ring, visible = _coverage(mask, outline, (0.94, 0.97, 1.0, 1.03), hidden)
     outside, _ = _coverage(mask, outline, (1.12, 1.16))
     return ring, outside, visible
 
@@ -218,30 +257,29 @@ def _circle_through(points: np.ndarray) -> tuple[float, float, float] | None:
     return (cx, cy, math.sqrt(radius_sq)) if radius_sq > 0 else None
 
 
-def _cut_fit(points: np.ndarray, mask_shape: tuple[int, int], dpi: float) -> _Outline | None:
-    """A round seal cut by a vertical line near the left or right edge (a 骑缝章 half, or a
-    stamp over the page edge): the circle through the curved part, clipped at the cut."""
+def _cut_fits(points: np.ndarray, mask_shape: tuple[int, int], dpi: float) -> list[_Outline]:
+    """A round seal cut by a vertical line, for a cluster near the left or right edge (a
+    骑缝章 part, a stamp over the page edge): the circle through the curved part, clipped at
+    the cut. The cut may be at the page edge or on the inner side of the strip (where the
+    next sheet lay when the seal was struck), so both sides are tried."""
     _height, width = mask_shape
-    x_min, x_max = float(points[:, 0].min()), float(points[:, 0].max())
+    xs = points[:, 0]
+    x_min, x_max = float(xs.min()), float(xs.max())
     margin = mm_to_px(12, dpi)
-    if x_max >= width - margin:
-        cut_side, cut = "right", x_max
-    elif x_min <= margin:
-        cut_side, cut = "left", x_min
-    else:
-        return None
-    arc = points[np.abs(points[:, 0] - cut) > 3]
-    if len(arc) < 12:
-        return None
-    circle = _circle_through(arc)
-    if circle is None:
-        return None
-    cx, cy, r = circle
-    if (cut_side == "right" and cx - r > cut - 0.2 * r) or (cut_side == "left" and cx + r < cut + 0.2 * r):
-        return None
-    if cut_side == "right":
-        return _Outline(cx, cy, r, r, 0.0, "round", clip_x1=cut + 1)
-    return _Outline(cx, cy, r, r, 0.0, "round", clip_x0=cut - 1)
+    if x_max < width - margin and x_min > margin:
+        return []
+    outlines: list[_Outline] = []
+    for cut_side, cut in (("left", x_min), ("right", x_max)):
+        arc = points[np.abs(xs - cut) > max(3.0, 0.12 * (x_max - x_min))]
+        circle = _circle_through(arc) if len(arc) >= 12 else None
+        if circle is None:
+            continue
+        cx, cy, r = circle
+        if cut_side == "right" and cx - r < cut - 0.2 * r:
+            outlines.append(_Outline(cx, cy, r, r, 0.0, "round", clip_x1=cut + 1))
+        elif cut_side == "left" and cx + r > cut + 0.2 * r:
+            outlines.append(_Outline(cx, cy, r, r, 0.0, "round", clip_x0=cut - 1))
+    return outlines
 
 
 def _fit(points: np.ndarray, mask_shape: tuple[int, int]) -> _Outline | None:
@@ -323,7 +361,7 @@ def _candidate_outlines(mask: np.ndarray, dpi: float) -> list[_Outline]:
         if not contours:
             continue
         points = max(contours, key=len).reshape(-1, 2) + np.array([x, y])
-        for outline in (_fit(points, mask.shape), _cut_fit(points, mask.shape, dpi)):
+        for outline in (_fit(points, mask.shape), *_cut_fits(points, mask.shape, dpi)):
             if outline is not None:
                 outlines.append(outline)
         if min(w, h) > mm_to_px(MIN_SIZE_MM, dpi) and (
@@ -386,6 +424,10 @@ def _edge(outline: _Outline, width: int, height: int) -> Edge | None:
         "bottom": height - (outline.cy + reach),
     }
     side, gap = min(gaps.items(), key=lambda item: item[1])
+    if gap >= -0.06 * reach and (outline.clip_x0 > 0 or outline.clip_x1 < width):
+        # Cut inside the page (a 骑缝章 strip): at the side its visible part is nearer.
+        left, right = max(outline.cx - reach, outline.clip_x0), min(outline.cx + reach, outline.clip_x1)
+        return "left" if left < width - right else "right"
     return side if gap < -0.06 * reach else None  # type: ignore[return-value]
 
 
@@ -410,28 +452,31 @@ def find_seals(image: PageImage, min_confidence: float = 0.3) -> list[SealCandid
     gray = cv2.cvtColor(work, cv2.COLOR_RGB2GRAY)
     # Told on the page's own pixels: resampling would put gray edges on a 1-bit scan.
     kind = page_colour(pixels if paper is None else work)
-    passes: list[tuple[Colour, np.ndarray, list[_Outline]]] = []
+    passes: list[tuple[Colour, np.ndarray, np.ndarray | None, list[_Outline]]] = []
     if kind == "colour":
-        red = red_mask(work)
-        passes.append(("red", red, _candidate_outlines(red, dpi)))
+        red = _seal_red_mask(work)
+        dark = cv2.dilate(((gray < 120) & (red == 0)).astype(np.uint8), np.ones((3, 3), np.uint8))
+        passes.append(("red", red, dark, _candidate_outlines(red, dpi)))
     else:
         ink = ink_mask(gray)
         if kind == "gray":
-            mid = gray_seal_mask(gray)
+            own = cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY) if paper is None else gray
+            near_print = print_mask(own, gray.shape)
+            mid = gray_seal_mask(gray, near_print)
             # A red seal turns mid-gray, print stays black: the seal is judged on the mid-gray
             # ink alone, so that a paragraph of black text cannot pass for its ring.
             rings = _hough_outlines(gray, dpi)
-            passes.append(("gray", mid, _candidate_outlines(mid, dpi) + rings))
+            passes.append(("gray", mid, near_print, _candidate_outlines(mid, dpi) + rings))
             # A JPEG-smoothed 1-bit scan looks gray: its seals are black rings.
-            passes.append(("black", ink, rings))
+            passes.append(("black", ink, None, rings))
         else:
-            passes.append(("black", ink, _hough_outlines(gray, dpi)))
+            passes.append(("black", ink, None, _hough_outlines(gray, dpi)))
     found: list[tuple[_Outline, Colour, float, float]] = []
-    for colour, mask, outlines in passes:
+    for colour, mask, hidden, outlines in passes:
         for outline in outlines:
             if not _plausible_size(outline, dpi):
                 continue
-            ring, outside, visible = _ring_score(mask, outline)
+            ring, outside, visible = _ring_score(mask, outline, hidden)
             if visible < 0.25 or _solid(mask, outline):
                 continue
             confidence = _confidence(ring, outside, visible, colour)
