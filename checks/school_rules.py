@@ -98,15 +98,34 @@ def application_without_plan(facts: SchoolFacts, config: RoundConfig) -> Iterato
         # their own findings already say what a person or the school must do.
         return
     for key, rows in _rows_by_certificate(facts, config).items():
-        if key and key not in plans:
-            row = rows[0]
+        if not key:
+            continue
+        for row in rows if key not in plans else _rows_left(rows, plans[key]):
             yield RuleHit(
                 message=(
-                    f"附件1新申报“{row.certificate}”{row.level or ''}证书，但未收到该证书的试点工作方案和合作协议，"
-                    "请学校上传该证书的方案与协议合并PDF。"
+                    f"附件1新申报“{row.certificate}”{row.level or ''}证书，但未收到该证书"
+                    f"{row.level or ''}的试点工作方案和合作协议，请学校上传该证书的方案与协议合并PDF。"
                 ),
                 evidence=row.certificate,
             )
+            if key not in plans:
+                break  # one finding per certificate that has no plan at all
+
+
+def _rows_left(rows: list[NewApplicationRow], plans: list[PlanSummary]) -> list[NewApplicationRow]:
+    """The rows of one certificate (one per level) that no plan of that level answers, when
+    every plan states its level and each plan answers one row: a plan of another level is a
+    mismatch (school.plan_mismatch), not a missing plan, so rows are left only when plans ran out."""
+    if any(plan.level is None for plan in plans) or len(rows) <= len(plans):
+        return []
+    levels = [plan.level for plan in plans]
+    left = []
+    for row in rows:
+        if row.level in levels:
+            levels.remove(row.level)
+        else:
+            left.append(row)
+    return left if not levels else []
 
 
 @rule("school.plan_without_application", Severity.ERROR, "试点方案的证书不在附件1新申报中", "school")
@@ -186,6 +205,9 @@ def duplicate_plan(facts: SchoolFacts, config: RoundConfig) -> Iterator[RuleHit]
     a person decides (or the school withdraws one)."""
     for key, plans in _plans_by_certificate(facts, config).items():
         stated = [plan for plan in plans if plan.certificate]
+        levels = [plan.level for plan in stated]
+        if None not in levels and len(set(levels)) == len(levels):
+            continue  # one plan per level (初级 and 中级 of one certificate): none is a duplicate
         if key and len(stated) > 1:
             files = "、".join(f"“{plan.source.rsplit('/', 1)[-1]}”" for plan in stated)
             yield RuleHit(

@@ -49,7 +49,7 @@ class Settings(BaseModel):
             values["round_file"] = Path(round_path)
         values["limits"] = limits_from_environment()
         cache = values.get("cache_dir", DEFAULT_OUT / "cache")
-        engine = os.environ.get("PILOT_INTAKE_OCR_ENGINE", "tesseract").strip() or "tesseract"
+        engine = os.environ.get("PILOT_INTAKE_OCR_ENGINE", "rapid").strip() or "rapid"
         if engine not in ("tesseract", "rapid"):
             raise ConfigurationError(
                 f"未知的OCR引擎：PILOT_INTAKE_OCR_ENGINE={engine}", remedy="可用的引擎为 tesseract 和 rapid。"

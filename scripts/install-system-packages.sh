@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Debian packages pilot-intake needs: tesseract with Chinese (OCR of scans), CJK TrueType fonts
+# Debian packages pilot-intake needs: tesseract with Chinese (OCR of scans, page orientation),
+# libgl1 and libglib2.0-0 (OpenCV as RapidOCR installs it), CJK TrueType fonts
 # (the sample generator embeds them), poppler-utils (page rendering). Installs only what is
 # missing; needs root (or sudo).
 set -euo pipefail
-packages=(tesseract-ocr tesseract-ocr-chi-sim fonts-wqy-zenhei fonts-wqy-microhei fonts-arphic-uming
+packages=(tesseract-ocr tesseract-ocr-chi-sim libgl1 libglib2.0-0 fonts-wqy-zenhei fonts-wqy-microhei fonts-arphic-uming
           fonts-arphic-ukai poppler-utils dovecot-imapd)
 missing=()
 for package in "${packages[@]}"; do

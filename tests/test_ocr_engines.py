@@ -78,9 +78,7 @@ def test_tesseract_reads_chinese_lines_in_order(chinese_lines_page: np.ndarray) 
 
 
 def test_rapid_reads_chinese_lines_in_order(chinese_lines_page: np.ndarray) -> None:
-    # RapidOCR is the optional extra '.[rapid]', not a feature of the base install: without it
-    # this test has nothing to test, so it is skipped (the only skip in these tests).
-    pytest.importorskip("rapidocr_onnxruntime", reason="optional extra: pip install -e '.[rapid]'")
+    # RapidOCR is the default engine and a main dependency: it must be installed.
     from extractors.vision.rapid import RapidOcrEngine
 
     words = RapidOcrEngine().read(chinese_lines_page)

@@ -222,3 +222,21 @@ def test_a_spreadsheet_sent_without_its_signed_scan_lacks_seal_and_signature() -
         update={"annex1": [*alone.annex1, Annex1Summary(source="n.eml/附件1（盖章）.jpg", read_by_ocr=True)]}
     )
     assert school_rules(with_scan) == []
+
+
+def test_a_second_level_of_one_certificate_needs_its_own_plan() -> None:
+    table = Annex1Data(
+        new=[
+            NewApplicationRow(certificate="界面设计", level="初级", scale=100),
+            NewApplicationRow(certificate="界面设计", level="中级", scale=30),
+        ]
+    )
+    findings = check_school(facts(annex1=table, plans=[plan("界面设计", "初级", 100)]), CONFIG)
+    [hit] = [f for f in findings if f.rule == "school.application_without_plan"]
+    assert "中级" in hit.message
+    # Two plans, one per level: nothing missing.
+    both = [plan("界面设计", "初级", 100), plan("界面设计", "中级", 30)]
+    assert school_rules(facts(annex1=table, plans=both)) == []
+    # A plan whose level could not be read may be either: no accusation.
+    unknown = PlanSummary(source="界面设计.pdf", certificate="界面设计", level=None, candidates=100)
+    assert "school.application_without_plan" not in school_rules(facts(annex1=table, plans=[unknown]))

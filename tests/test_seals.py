@@ -217,3 +217,19 @@ def test_a_seal_stamped_over_a_generated_plan_page_is_found_in_colour_and_gray(
         [seal] = find_seals(page)
         cx, cy = seal.centre_px
         assert abs(cx - (500 + picture.width / 2)) < 25 and abs(cy - (300 + picture.height / 2)) < 25, mode
+
+
+@pytest.mark.parametrize("apart", [160, 200, 240])  # pixels at 150 dpi: overlapping, touching, just apart
+@pytest.mark.parametrize("angle", [0.0, -0.4])
+def test_two_seals_one_above_the_other_are_two_seals(apart: int, angle: float) -> None:
+    from extractors.vision.prepare import rotate
+
+    # The school's and the organisation's seals one above the other (an agreement's 落款),
+    # overlapping or touching, on a page straightened as OCR straightens it: their ink is one
+    # cluster too long for one seal, and each ring must still be found.
+    school, organisation = SealSpec(name=SCHOOL), SealSpec(name="北京中车行高新技术有限公司")
+    page = _page((school, 450, 1100), (organisation, 450, 1100 + apart), text=False, jpeg=50)
+    turned = PageImage(page.number, np.ascontiguousarray(rotate(page.pixels, angle)), page.dpi)
+    found = find_seals(turned)
+    assert len(found) == 2, [(s.box, s.confidence) for s in found]
+    assert all(s.confidence >= 0.6 for s in found)

@@ -29,7 +29,7 @@ from extractors.vision.tesseract import TesseractEngine
 from schemas.facts import Box, Word
 
 # Bump when preparation or reading changes, so cached pages are read again.
-_PIPELINE_VERSION = "6"
+_PIPELINE_VERSION = "7"
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 # Below this mean confidence, or with this little Chinese on an inked page, the page may lie
 # sideways or upside down: ask the engine's orientation detector.
@@ -42,7 +42,9 @@ class OcrOptions(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    engine: Literal["tesseract", "rapid"] = "tesseract"
+    # RapidOCR reads scans far better than tesseract on benchmarks.outside and benchmarks.ocr
+    # (README, "Scans and photos"); tesseract stays selectable (PILOT_INTAKE_OCR_ENGINE).
+    engine: Literal["tesseract", "rapid"] = "rapid"
     language: str = "chi_sim+eng"
     max_dpi: float = 200.0
     workers: int = 2
@@ -279,8 +281,10 @@ def read_page_image(image: PageImage, engine: OcrEngine, page_width: float, page
         return OcrPage(image.number, page_width, page_height, blank=True, engine=engine.name)
     words = _reread_lines(prepared.lines_removed, engine.read(prepared.lines_removed), engine)
     turned = 0
-    if _doubtful(words) and isinstance(engine, TesseractEngine):
-        rotate_by, confidence = engine.orientation(prepared.gray)
+    if _doubtful(words):
+        # Tesseract's orientation detector serves every engine (RapidOCR has none per page).
+        orienter = engine if isinstance(engine, TesseractEngine) else TesseractEngine()
+        rotate_by, confidence = orienter.orientation(prepared.gray)
         if rotate_by and confidence >= 1.0:
             turned_prepared = prepare(quarter_turn(rgb, rotate_by), flatten_photo=False)
             turned_words = _reread_lines(

@@ -1,8 +1,9 @@
-"""RapidOCR (PP-OCRv4 models on ONNX Runtime): the second OCR engine, for comparison and choice.
+"""RapidOCR (PP-OCRv4 models on ONNX Runtime): the default OCR engine.
 
-Its models ship inside the ``rapidocr-onnxruntime`` wheel, so nothing is fetched at run time,
-and it is an optional extra (``pip install -e '.[rapid]'``): the package is imported only
-when the engine first reads a page, so the project works without it.
+Its models ship inside the ``rapidocr-onnxruntime`` wheel (a main dependency), so nothing is
+fetched at run time. On the outside round it reads scanned plans far better than tesseract
+(README, "Scans and photos"); tesseract stays selectable and serves page orientation. The
+package is imported only when the engine first reads a page.
 
 RapidOCR finds text lines and reads each as one string with one score. The pipeline wants
 what tesseract gives, words with their own boxes, so each line is cut into CJK characters and
@@ -23,7 +24,7 @@ import numpy as np
 from extractors.errors import OcrError
 from extractors.vision.engine import OcrWord
 
-_INSTALL = "pip install -c constraints.txt -e '.[rapid]'"
+_INSTALL = "make setup"
 
 Point = tuple[float, float]
 

@@ -11,6 +11,7 @@ never into a mismatch.
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import re
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ TEXT_HEIGHT = 40  # rows of the unrolled ring text: tesseract reads CJK best 30-
 TEXT_DEPTH = 0.34  # how deep the ring text reaches inside the ring line, in outer radii
 RING_COVER = 0.45  # share of the way round that a ring line is inked, at the least
 _RAYS = 120
+_PAD = 12
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 # What a department or a secondary college writes after (or instead of) the school's name.
 DEPARTMENT_WORDS = (
@@ -242,20 +244,35 @@ def _strength(image: PageImage, seal: SealCandidate) -> tuple[np.ndarray, _Ring]
         crop, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
     )
     flat = flatten(crop, image.dpi * scale).astype(np.float32)
-    if seal.colour == "red":
-        ink = flat[:, :, 0] - np.maximum(flat[:, :, 1], flat[:, :, 2])
-    else:
-        ink = 255.0 - cv2.cvtColor(flat, cv2.COLOR_RGB2GRAY)
-    ink = cv2.GaussianBlur(ink, (0, 0), 1.0)
     ring = _Ring(
         (cx - x0) * scale, (cy - y0) * scale, seal.radius_px[0] * scale, seal.radius_px[1] * scale, seal.angle
     )
+    if seal.colour == "red":
+        ink = cv2.GaussianBlur(flat[:, :, 0] - np.maximum(flat[:, :, 1], flat[:, :, 2]), (0, 0), 1.0)
+    else:
+        ink = cv2.GaussianBlur(255.0 - cv2.cvtColor(flat, cv2.COLOR_RGB2GRAY), (0, 0), 1.0)
+        if seal.colour == "gray":
+            ink = _without_print(ink, ring, scale)
     yy, xx = np.mgrid[0 : ink.shape[0], 0 : ink.shape[1]]
     inside = (xx - ring.cx) ** 2 + (yy - ring.cy) ** 2 < (1.05 * READ_RADIUS) ** 2
     top = float(np.percentile(ink[inside], 99.5)) if inside.any() else 0.0
     low = max(8.0, 0.15 * top) if seal.colour == "red" else max(25.0, 0.15 * top)
     high = max(low + 12.0, 0.55 * top if seal.colour == "red" else min(110.0, 0.55 * top))
     return np.clip((ink - low) / (high - low), 0.0, 1.0).astype(np.float32), ring
+
+
+def _without_print(dark: np.ndarray, ring: _Ring, scale: float) -> np.ndarray:
+    """A gray seal's darkness with the print under and around it taken out: print is much
+    darker than the seal's own ink, measured on its ring line (its blurred edges go too)."""
+    phi = np.linspace(0, 2 * math.pi, _RAYS, endpoint=False)
+    depth = np.linspace(-0.04 * READ_RADIUS, 0.08 * READ_RADIUS, 13)
+    level = float(np.median(ring.sample(dark, phi, depth).max(axis=1)))
+    cut = level + max(30.0, 0.4 * (255.0 - level))
+    if cut >= 235.0:
+        return dark  # a seal as dark as print: nothing tells them apart
+    size = 2 * max(1, round(1.5 * scale)) + 1
+    near_print = cv2.dilate((dark > cut).astype(np.uint8), np.ones((size, size), np.uint8))
+    return np.where(near_print > 0, 0.0, dark).astype(np.float32)
 
 
 def seal_ink(image: PageImage, seal: SealCandidate) -> tuple[np.ndarray, float, float, float]:
@@ -384,10 +401,12 @@ def bottom_line(strength: np.ndarray, ring: _Ring, gap: float) -> np.ndarray:
     return (255 - np.clip(region * 255, 0, 255)).astype(np.uint8)
 
 
-def _ocr_line(strip: np.ndarray, psm: int = 7) -> tuple[str, float]:
+def _ocr_line(strip: np.ndarray, psm: int = 7) -> tuple[str, float, float]:
+    """(CJK text, mean confidence per character, share of the strip's inked columns that
+    the characters read cover): ink that no character was read from is text missed."""
     if strip.size == 0 or (strip < 128).mean() < 0.01:
-        return "", 0.0
-    padded = cv2.copyMakeBorder(strip, 12, 12, 12, 12, cv2.BORDER_CONSTANT, value=255)
+        return "", 0.0, 0.0
+    padded = cv2.copyMakeBorder(strip, _PAD, _PAD, _PAD, _PAD, cv2.BORDER_CONSTANT, value=255)
     try:
         data = pytesseract.image_to_data(
             padded, lang="chi_sim", config=f"--psm {psm}", output_type=pytesseract.Output.DICT, timeout=20
@@ -396,13 +415,57 @@ def _ocr_line(strip: np.ndarray, psm: int = 7) -> tuple[str, float]:
         raise OcrError("服务器上没有安装tesseract") from None
     except (pytesseract.TesseractError, RuntimeError) as error:
         raise OcrError(f"印章文字识别失败（{str(error)[:120]}）") from None
-    words = [(cjk_only(str(t)), float(c)) for t, c in zip(data["text"], data["conf"], strict=False)]
-    words = [(t, c) for t, c in words if t and c >= 0]
+    inked = (strip < 128).any(axis=0)
+    read = np.zeros_like(inked)
+    words = []
+    for text, conf, left, width in zip(data["text"], data["conf"], data["left"], data["width"], strict=False):
+        chars = cjk_only(str(text))
+        if chars and float(conf) >= 0:
+            words.append((chars, float(conf)))
+            read[max(0, int(left) - _PAD) : max(0, int(left) + int(width) - _PAD)] = True
     if not words:
-        return "", 0.0
+        return "", 0.0, 0.0
     text = "".join(t for t, _ in words)
     confidence = sum(c * len(t) for t, c in words) / max(1, len(text))
-    return text, confidence
+    return text, confidence, float((read & inked).sum() / max(1, inked.sum()))
+
+
+def _rapid_line(strip: np.ndarray) -> tuple[str, float, float] | None:
+    """As ``_ocr_line``, by RapidOCR's recogniser alone (the strip is one line already), with
+    its per-character probabilities as confidences; None when RapidOCR is not installed."""
+    if importlib.util.find_spec("rapidocr_onnxruntime") is None:
+        return None
+    if strip.size == 0 or (strip < 128).mean() < 0.01:
+        return "", 0.0, 0.0
+    from extractors.vision.rapid import RapidOcrEngine, _model
+
+    engine = RapidOcrEngine()
+    padded = cv2.copyMakeBorder(strip, _PAD, _PAD, _PAD, _PAD, cv2.BORDER_CONSTANT, value=255)
+    try:
+        model = _model(engine.threads, engine.max_side, engine.min_score)
+        [(text, _, info)] = model.text_rec([cv2.cvtColor(padded, cv2.COLOR_GRAY2BGR)], True)[0]
+    except OcrError:
+        return None
+    except Exception as error:  # onnxruntime and RapidOCR raise many types
+        raise OcrError(f"印章文字识别失败（RapidOCR：{type(error).__name__}）") from None
+    steps, words, positions, _, probabilities = info
+    flat = [
+        (c, col)
+        for word, cols in zip(words, positions, strict=False)
+        for c, col in zip(word, cols, strict=False)
+    ]
+    chars = [(c, float(p), col) for (c, col), p in zip(flat, probabilities, strict=False) if _CJK.match(c)]
+    if not chars:
+        return "", 0.0, 0.0
+    inked = (strip < 128).any(axis=0)
+    read = np.zeros_like(inked)
+    width, half = padded.shape[1] / max(1.0, float(steps)), strip.shape[0] // 2
+    for _, _, col in chars:
+        x = int(col * width) - _PAD
+        read[max(0, x - half) : max(0, x + half)] = True
+    text = "".join(c for c, _, _ in chars)
+    confidence = 100.0 * sum(p for _, p, _ in chars) / len(chars)
+    return text, confidence, float((read & inked).sum() / max(1, inked.sum()))
 
 
 def read_seal(image: PageImage, seal: SealCandidate) -> SealReading:
@@ -412,8 +475,10 @@ def read_seal(image: PageImage, seal: SealCandidate) -> SealReading:
     ring = _fit_ring(strength, ring)
     outer, inner = _band(strength, ring)
     strip, gap = _strip(strength, ring, outer, inner)
-    best = _ocr_line(strip)
+    arc, confidence, covered = _rapid_line(strip) or _ocr_line(strip)
+    # How sure the reading is the seal's whole text: characters missed or off the page lower it.
+    confidence *= min(1.0, covered / 0.85) * min(1.0, seal.visible_fraction / 0.9)
     bottom = ""
-    if len(best[0]) >= 5 and best[1] >= 45:  # only a read name can be a department's
-        bottom, _ = _ocr_line(bottom_line(strength, ring, gap))
-    return SealReading(arc=best[0], bottom=bottom if len(bottom) >= 2 else "", confidence=round(best[1], 1))
+    if len(arc) >= 5 and confidence >= 45:  # only a read name can be a department's
+        bottom = _ocr_line(bottom_line(strength, ring, gap))[0]
+    return SealReading(arc=arc, bottom=bottom if len(bottom) >= 2 else "", confidence=round(confidence, 1))

@@ -348,7 +348,13 @@ def _candidate_outlines(mask: np.ndarray, dpi: float) -> list[_Outline]:
     outlines: list[_Outline] = []
     for label in range(1, count):
         x, y, w, h, _ = stats[label]
-        if max(w, h) < low or max(w, h) > high:
+        if max(w, h) < low:
+            continue
+        if max(w, h) > high:
+            if max(w, h) <= 2.2 * high and min(w, h) >= mm_to_px(MIN_SIZE_MM, dpi):
+                # Two seals side by side or one above the other, touching: one cluster too
+                # long for a seal, whose rings are found one by one.
+                outlines += _mask_circles(mask, dpi, (x, y, w, h))
             continue
         ink = ((labels[y : y + h, x : x + w] == label) & (mask[y : y + h, x : x + w] > 0)).astype(np.uint8)
         pieces, _ = cv2.findContours(ink, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
@@ -456,7 +462,13 @@ def find_seals(image: PageImage, min_confidence: float = 0.3) -> list[SealCandid
     if kind == "colour":
         red = _seal_red_mask(work)
         dark = cv2.dilate(((gray < 120) & (red == 0)).astype(np.uint8), np.ones((3, 3), np.uint8))
-        passes.append(("red", red, dark, _candidate_outlines(red, dpi)))
+        outlines = _candidate_outlines(red, dpi)
+        clear = red_mask(work)
+        if not np.array_equal(clear, red):
+            # Two seals struck over each other join through their faint ink into one blot
+            # that fits neither: the clear ink alone keeps them apart.
+            outlines += _candidate_outlines(clear, dpi)
+        passes.append(("red", red, dark, outlines))
     else:
         ink = ink_mask(gray)
         if kind == "gray":

@@ -87,11 +87,74 @@ def _side_of(word: Word, words: list[Word]) -> Party | None:
     return best[1] if best else None
 
 
+_LABEL_TAIL = "（）()：:　 "  # what closes a label: its bracket and colon
+
+
+def _joined(words: list[Word]) -> Word:
+    box = Box(
+        x0=min(w.box.x0 for w in words),
+        top=min(w.box.top for w in words),
+        x1=max(w.box.x1 for w in words),
+        bottom=max(w.box.bottom for w in words),
+    )
+    confidences = [w.confidence for w in words if w.confidence is not None]
+    return Word(
+        text="".join(w.text for w in words),
+        box=box,
+        source=words[0].source,
+        confidence=min(confidences) if confidences else None,
+    )
+
+
+def _phrases(words: list[Word]) -> list[list[Word]]:
+    """OCR words on one line with no gap between them (an engine that gives one box per CJK
+    character, RapidOCR, splits 签字 in two), left to right."""
+    phrases: list[list[Word]] = []
+    for word in sorted(words, key=lambda w: (round(w.box.top / 4), w.box.x0)):
+        if phrases:
+            last = phrases[-1][-1]
+            height = max(4.0, last.box.bottom - last.box.top)
+            same_line = abs(word.box.top - last.box.top) < 0.5 * height
+            if same_line and -0.2 * height <= word.box.x0 - last.box.x1 <= 0.35 * height:
+                phrases[-1].append(word)
+                continue
+        phrases.append([word])
+    return phrases
+
+
+def label_words(words: list[Word]) -> list[Word]:
+    """The page's words as its labels are written: the text layer's and tesseract's as they
+    are, OCR characters joined into phrases, and a phrase that holds a label cut after it
+    (its bracket and colon included), so that what follows stays what was written there."""
+    if not any(w.source == "ocr" and len(w.text) == 1 for w in words):
+        return words
+    result: list[Word] = []
+    for phrase in _phrases(words):
+        text = "".join(w.text for w in phrase)
+        match = LABEL.search(text) if len(phrase) > 1 else None
+        if match is None:
+            result.append(_joined(phrase) if len(phrase) > 1 else phrase[0])
+            continue
+        end, offset = match.end(), 0
+        while end < len(text) and text[end] in _LABEL_TAIL:
+            end += 1
+        cut = 0
+        for index, word in enumerate(phrase):
+            offset += len(word.text)
+            if offset >= end:
+                cut = index + 1
+                break
+        result.append(_joined(phrase[:cut]))
+        result.extend(phrase[cut:])
+    return result
+
+
 def signature_places(facts: PageFacts) -> list[SignaturePlace]:
     """The signature places named on the page. A label in running text (a sentence that
     mentions 签字) is no place: labels are short."""
     places: list[SignaturePlace] = []
-    for word in facts.words:
+    words = label_words(facts.words)
+    for word in words:
         text = word.text.strip()
         if not LABEL.search(text) or len(text) > 18:
             continue
@@ -100,7 +163,7 @@ def signature_places(facts: PageFacts) -> list[SignaturePlace]:
         if right_room >= 60:
             # Up to the next label on the line (the other party's block), at most 180 pt.
             limit = word.box.x1 + min(180.0, right_room)
-            for other in facts.words:
+            for other in words:
                 same_line = abs(other.box.top - word.box.top) < height * 0.6
                 if same_line and other.box.x0 > word.box.x1 + 20 and LABEL.search(other.text):
                     limit = min(limit, other.box.x0 - 6)
@@ -123,7 +186,7 @@ def signature_places(facts: PageFacts) -> list[SignaturePlace]:
                 label=text,
                 label_box=word.box,
                 region=region,
-                party=_side_of(word, facts.words) or "leader",
+                party=_side_of(word, words) or "leader",
             )
         )
     return places
