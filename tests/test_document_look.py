@@ -157,3 +157,13 @@ def test_seal_names_know_the_school_and_the_round_or_accuse_no_one(declared: str
     assert names.organisation == "某某科技有限公司"
     unknown = seal_names(CONFIG, "不在名单上的学校", "别处/方案.pdf", None)
     assert unknown.others == []  # whose seal it should be is not known: no one else's is named
+
+
+def test_a_seal_alone_at_a_scanned_signature_place_is_unsure() -> None:
+    from extractors.vision.document_look import UNSURE_ON_SCAN, _scanned
+
+    seal_only = _place(80, 570, "school")
+    seal_only = SignatureCandidate(place=seal_only.place, verdict="seal_only", confidence=0.7)
+    assert _scanned(seal_only).confidence == UNSURE_ON_SCAN < 0.6
+    empty = _place(80, 570, "school")  # a blank line is as blank on a scan: unchanged
+    assert _scanned(empty) == empty

@@ -32,6 +32,7 @@ SEAL_DPI = WORK_DPI
 _SIZE_TOLERANCE = 0.03
 _PAGE_CROP_DPI = 50.0  # the whole-page evidence when no seal was found: small, still legible
 _READABLE_CROP_DPI = 100.0  # a page whose words a person must read where OCR could not
+UNSURE_ON_SCAN = 0.45  # under checks.seal_rules.SURE_SIGNATURE: a doubt, never an error
 
 
 @dataclass(frozen=True)
@@ -191,6 +192,14 @@ def sides_by_position(verdicts: list[SignatureCandidate]) -> list[SignatureCandi
     return placed
 
 
+def _scanned(verdict: SignatureCandidate) -> SignatureCandidate:
+    """On a scan a signature under a seal's ink is lost with the ink's colour (stamped over,
+    JPEG-smeared, faint pencil): a seal alone at the place is not sure there."""
+    if verdict.verdict == "seal_only":
+        return replace(verdict, confidence=min(verdict.confidence, UNSURE_ON_SCAN))
+    return verdict
+
+
 _UNREAD = SealMatch("unreadable", "", None, 0.0)
 SealReader = Callable[[PageImage, SealCandidate], SealReading]
 
@@ -269,6 +278,8 @@ def look_at_document(
         verdicts = find_signatures(image, facts, found) if fits and facts is not None else []
         if part == "agreement":
             verdicts = sides_by_position(verdicts)
+        if facts is not None and facts.text_source == "ocr":
+            verdicts = [_scanned(verdict) for verdict in verdicts]
         bilevel = raw.bilevel if raw.bilevel is not None else page_colour(image.pixels) == "bw"
         looks.append(PageLook(raw.number, part, bilevel, fits, tuple(found), (), tuple(verdicts)))
         kept[raw.number] = image

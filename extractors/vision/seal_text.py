@@ -101,6 +101,11 @@ GENERIC_ENDS = (
     "中等专业学校",
     "职业学院",
     "职业学校",
+    "职业中专",
+    # Abbreviations the school's aliases use (株洲健康职院): as generic as the full endings.
+    "职院",
+    "职校",
+    "中专",
     "学院",
     "学校",
     "大学",
