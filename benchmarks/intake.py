@@ -142,7 +142,7 @@ def run_intake(
     work: Path,
     round_file: Path | None = None,
     *,
-    engine: Literal["tesseract", "rapid"] = "tesseract",
+    engine: Literal["tesseract", "rapid"] = "rapid",
     cold: bool = False,
 ) -> ExportFile:
     """The real flow over the round's inbox and uploads, then the export, as a user runs them.

@@ -503,7 +503,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--db", help="review database URL (default: a throw-away SQLite file)")
     parser.add_argument("--show-errors", action="store_true", help="list every field and cell missed")
     parser.add_argument(
-        "--engine", choices=("tesseract", "rapid"), default="tesseract", help="OCR engine (default tesseract)"
+        "--engine",
+        choices=("tesseract", "rapid"),
+        default="rapid",
+        help="OCR engine (default rapid, as the pipeline)",
     )
     parser.add_argument(
         "--cold",

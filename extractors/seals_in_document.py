@@ -29,14 +29,17 @@ OCR_DOUBT = "file.ocr_low_confidence"  # its page's crop is the evidence a perso
 
 
 def seal_names(config: RoundConfig, declared: str | None, source: str, organisation: str | None) -> SealNames:
-    """The school's names when it is known; otherwise no names at all, so that a seal is
-    never called another school's for want of knowing whose it should be."""
+    """The school's names (the round's, or for a school off its list the name its papers or
+    folder give) and the round's other schools; when no school can be told, no other names,
+    so that a seal is never called another school's for want of knowing whose it should be."""
     match = identify_school(config, declared=[declared] if declared else [], file_names=source.split("/"))
-    entry = config.school(match.name) if match is not None else None
-    if entry is None:
+    if match is None:
         return SealNames(school=[declared] if declared else [], others=[], organisation=organisation)
-    others = [name for school in config.schools if school.name != entry.name for name in school_names(school)]
-    return SealNames(school=school_names(entry), others=others, organisation=organisation)
+    entry = config.school(match.name)
+    # A school off the round's list is known by the name its papers or its folder give.
+    own = school_names(entry) if entry is not None else [match.name]
+    others = [name for school in config.schools if school.name != match.name for name in school_names(school)]
+    return SealNames(school=own, others=others, organisation=organisation)
 
 
 def _images(content: bytes, numbers: list[int]) -> Iterator[PageImage]:

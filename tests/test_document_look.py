@@ -155,8 +155,10 @@ def test_seal_names_know_the_school_and_the_round_or_accuse_no_one(declared: str
     assert "长沙民政职业技术学院" in names.school
     assert names.others and "长沙民政职业技术学院" not in names.others
     assert names.organisation == "某某科技有限公司"
-    unknown = seal_names(CONFIG, "不在名单上的学校", "别处/方案.pdf", None)
-    assert unknown.others == []  # whose seal it should be is not known: no one else's is named
+    off_list = seal_names(CONFIG, None, "舜德科技中等专业学校/方案（盖章版）.pdf", None)
+    assert off_list.school == ["舜德科技中等专业学校"]  # off the round's list, named by its folder
+    unknown = seal_names(CONFIG, None, "扫描全能王 2022-04-12.pdf", None)
+    assert unknown.school == [] and unknown.others == []  # whose seal it should be is not known
 
 
 def test_a_seal_alone_at_a_scanned_signature_place_is_unsure() -> None:

@@ -233,3 +233,9 @@ def test_two_seals_one_above_the_other_are_two_seals(apart: int, angle: float) -
     found = find_seals(turned)
     assert len(found) == 2, [(s.box, s.confidence) for s in found]
     assert all(s.confidence >= 0.6 for s in found)
+
+
+def test_a_clearly_read_seal_is_nobody_elses_when_the_school_is_not_known() -> None:
+    reading = SealReading(arc="舜德科技中等专业学校", bottom="", confidence=95.0)
+    assert match_institution(reading, [], []).kind == "unreadable"
+    assert match_institution(reading, ["株洲健康职业技术学院"], []).kind == "other_institution"

@@ -178,3 +178,17 @@ def test_an_agreement_page_looked_at_becomes_a_review_with_crops_and_findings() 
     assert seal_hit.page == 4 and signature_hit.evidence is not None
     assert signature_hit.evidence.startswith("crops/")
     assert all(png.startswith(b"\x89PNG") for _, png in written)
+
+
+def test_a_sentence_after_a_label_makes_no_signature_place_verdict() -> None:
+    # OCR joined 签章 with the clause after it: “签章之日起生效，有效期至2022年” is no typed name.
+    words = [
+        _word("甲方（签章）：", 80, 500),
+        _word("授权代表（签字）：", 80, 570),
+        _word("本协议自双方签章", 80, 650),
+        _word("之日起生效，有效期至2022年12月31日", 165, 650),
+    ]
+    page = _render(words)
+    verdicts = find_signatures(_image(page), _facts(words))
+    assert all(v.verdict != "typed_name" for v in verdicts), [(v.place.label, v.typed) for v in verdicts]
+    assert any("授权代表" in v.place.label for v in verdicts)

@@ -186,7 +186,8 @@ def match_institution(
     if poorly_read_other and reading.confidence >= 40:
         return SealMatch("other_institution", quoted, other_name, other)
     clearly_read = len(arc) >= 6 and reading.confidence >= 60
-    if clearly_read and own < 0.35 and other < 0.5:
+    # Whose seal it is not can be said only when whose it should be is known.
+    if clearly_read and school_names and own < 0.35 and other < 0.5:
         if any(w in arc for w in ORGANISATION_WORDS):
             return SealMatch("organisation", quoted, None, org)
         if arc.endswith(("学院", "学校", "大学", "中学", "职校")):

@@ -88,6 +88,8 @@ def _side_of(word: Word, words: list[Word]) -> Party | None:
 
 
 _LABEL_TAIL = "（）()：:　 "  # what closes a label: its bracket and colon
+# A sentence, not a name: its punctuation, or more characters than a name and a title have.
+_SENTENCE = re.compile(r"[，。；、,;]|^.{16,}$")
 
 
 def _joined(words: list[Word]) -> Word:
@@ -262,6 +264,9 @@ def find_signatures(
             and not LABEL.search(w.text)
             and w.box.x0 >= place.label_box.x1 - 2
         ]
+        written = "".join(typed).strip("：:_ ")
+        if typed and _SENTENCE.search(written):
+            continue  # running text after the label: a sentence that mentions 签字, no place
         if typed and any(len(t.strip("：:_ ")) >= 2 for t in typed):
             results.append(SignatureCandidate(place, "typed_name", 0.8, typed="".join(typed)))
         elif any(_overlaps(box, place.region) for box in seal_boxes):
