@@ -29,7 +29,7 @@ from extractors.vision.tesseract import TesseractEngine
 from schemas.facts import Box, Word
 
 # Bump when preparation or reading changes, so cached pages are read again.
-_PIPELINE_VERSION = "7"
+_PIPELINE_VERSION = "8"
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 # Below this mean confidence, or with this little Chinese on an inked page, the page may lie
 # sideways or upside down: ask the engine's orientation detector.
@@ -281,8 +281,10 @@ def read_page_image(image: PageImage, engine: OcrEngine, page_width: float, page
         return OcrPage(image.number, page_width, page_height, blank=True, engine=engine.name)
     words = _reread_lines(prepared.lines_removed, engine.read(prepared.lines_removed), engine)
     turned = 0
-    if _doubtful(words):
-        # Tesseract's orientation detector serves every engine (RapidOCR has none per page).
+    # Tesseract's orientation detector serves every engine. RapidOCR reads an upside-down
+    # line as well as an upright one (its line classifier turns it), so its reading is never
+    # doubtful enough to tell: its pages are always asked.
+    if _doubtful(words) or not isinstance(engine, TesseractEngine):
         orienter = engine if isinstance(engine, TesseractEngine) else TesseractEngine()
         rotate_by, confidence = orienter.orientation(prepared.gray)
         if rotate_by and confidence >= 1.0:
