@@ -166,10 +166,12 @@ def _signature(
         )
         return
     seen = signatures[0]
-    if seen.verdict == "seal_only" and any(page.bilevel for page in pages):
-        # In a 1-bit scan a signature over the seal is hard to tell from the seal's ink.
+    if any(page.bilevel for page in pages):
+        # A 1-bit scan keeps no colour: blue or faint ink may have gone with the red, and a
+        # signature over the seal cannot be told from the seal's ink.
+        where = "签字处被印章覆盖" if seen.verdict == "seal_only" else "为黑白扫描件，签字可能在扫描时丢失"
         decision.doubts.append(
-            Doubt(seen.page, f"{what}第{seen.page}页签字处被印章覆盖，请人工核对是否已签字", seen.evidence)
+            Doubt(seen.page, f"{what}第{seen.page}页{where}，请人工核对是否已签字", seen.evidence)
         )
         return
     words = _SIGNATURE_WORDS[seen.verdict]

@@ -167,5 +167,7 @@ def test_a_seal_alone_at_a_scanned_signature_place_is_unsure() -> None:
     seal_only = _place(80, 570, "school")
     seal_only = SignatureCandidate(place=seal_only.place, verdict="seal_only", confidence=0.7)
     assert _scanned(seal_only).confidence == UNSURE_ON_SCAN < 0.6
+    typed = SignatureCandidate(place=seal_only.place, verdict="typed_name", confidence=0.8, typed="易刚")
+    assert _scanned(typed).confidence == UNSURE_ON_SCAN  # OCR may have read a hand as print
     empty = _place(80, 570, "school")  # a blank line is as blank on a scan: unchanged
     assert _scanned(empty) == empty

@@ -177,3 +177,12 @@ def test_registered_rules_read_the_coarse_fields_until_a_review_is_attached() ->
     assert [f.rule for f in run_rules("annex1", other, config) if "seal" in f.rule] == [
         "annex1.seal_mismatch"
     ]
+
+
+def test_no_signature_on_a_one_bit_scan_is_a_doubt() -> None:
+    empty = SignatureSeen(4, "school", "empty", 0.85, BOX)
+    decision = decide_plan(
+        _review(SealSeen(1, BOX, 0.9, "matched", "x"), SCHOOL_SEAL_P4, signatures=(empty,), bilevel=True)
+    )
+    assert "agreement.signature_missing" not in decision.hits
+    assert any("黑白扫描件" in doubt.message for doubt in decision.doubts)

@@ -194,8 +194,9 @@ def sides_by_position(verdicts: list[SignatureCandidate]) -> list[SignatureCandi
 
 def _scanned(verdict: SignatureCandidate) -> SignatureCandidate:
     """On a scan a signature under a seal's ink is lost with the ink's colour (stamped over,
-    JPEG-smeared, faint pencil): a seal alone at the place is not sure there."""
-    if verdict.verdict == "seal_only":
+    JPEG-smeared, faint pencil), and OCR reads a clear hand as if it were print: a seal alone
+    or a "typed" name at the place is not sure there. A blank place is as blank on a scan."""
+    if verdict.verdict in ("seal_only", "typed_name"):
         return replace(verdict, confidence=min(verdict.confidence, UNSURE_ON_SCAN))
     return verdict
 

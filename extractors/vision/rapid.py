@@ -51,7 +51,9 @@ class RapidOcrEngine:
     def read(self, image: np.ndarray) -> list[OcrWord]:
         model = _model(self.threads, self.max_side, self.min_score)
         try:
-            result, _elapsed = model(image)
+            # Without its line classifier: it would read an upside-down page as well as an
+            # upright one, leaving the page's orientation (and reading order) untold.
+            result, _elapsed = model(image, use_cls=False)
         except Exception as error:  # onnxruntime, OpenCV and RapidOCR raise many types
             raise OcrError(f"RapidOCR识别失败（{type(error).__name__}：{str(error)[:200]}）") from None
         words: list[OcrWord] = []
