@@ -16,7 +16,7 @@ import pytest
 
 from checks import check_document
 from extractors.plan_document import plan_extractor_for
-from extractors.received import extract_received
+from extractors.received import Origin, extract_received
 from schemas.document import DocumentResult
 from schemas.round_config import load_round_config
 
@@ -33,13 +33,17 @@ SEAL_RULES = {
 }
 
 
-def _upload(relative: str) -> DocumentResult:
-    content = (OUTSIDE / "uploads" / relative).read_bytes()
+def _checked(content: bytes, source: str, origin: Origin) -> DocumentResult:
+    """Read as the pipeline reads a received file, and checked by the real rules."""
     result = extract_received(
-        content, source=relative, origin="upload", config=CONFIG, plan_extractor=plan_extractor_for(CONFIG)
+        content, source=source, origin=origin, config=CONFIG, plan_extractor=plan_extractor_for(CONFIG)
     )
     result.findings = check_document(result, CONFIG)
     return result
+
+
+def _upload(relative: str) -> DocumentResult:
+    return _checked((OUTSIDE / "uploads" / relative).read_bytes(), relative, "upload")
 
 
 def _errors(result: DocumentResult) -> dict[str, list[str]]:
@@ -105,14 +109,7 @@ def _attachment(message: str) -> tuple[str, bytes]:
 )
 def test_attachment_1_scans_seals_and_signatures(message: str, expected: set[str]) -> None:
     name, content = _attachment(message)
-    result = extract_received(
-        content,
-        source=f"{message}/{name}",
-        origin="mail",
-        config=CONFIG,
-        plan_extractor=plan_extractor_for(CONFIG),
-    )
-    result.findings = check_document(result, CONFIG)
+    result = _checked(content, f"{message}/{name}", "mail")
     assert result.kind == "annex1"
     assert set(_errors(result)) == expected, _errors(result)
 
@@ -125,14 +122,7 @@ def test_what_ocr_could_not_read_on_a_scanned_table_shows_the_page() -> None:
     with zipfile.ZipFile(io.BytesIO(archive.get_payload(decode=True))) as members:  # type: ignore[arg-type]
         name = next(n for n in members.namelist() if n.lower().endswith(".pdf"))
         content = members.read(name)
-    result = extract_received(
-        content,
-        source=f"m.eml/{name}",
-        origin="mail",
-        config=CONFIG,
-        plan_extractor=plan_extractor_for(CONFIG),
-    )
-    result.findings = check_document(result, CONFIG)
+    result = _checked(content, f"m.eml/{name}", "mail")
     doubts = [f for f in result.findings if f.rule == "file.ocr_low_confidence"]
     assert doubts, "this scan has cells OCR cannot read"
     crops = {crop.name: crop.png for crop in result.crops}
