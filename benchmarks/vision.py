@@ -28,10 +28,12 @@ from extractors.received import extract_received
 from extractors.schools import school_names
 from extractors.seals_in_document import with_seal_review
 from extractors.vision.images import render_pdf
+from extractors.vision.ocr_page import OcrOptions
 from extractors.vision.seal_text import match_institution, read_seal
 from extractors.vision.seals import SealCandidate, find_seals
 from extractors.vision.signatures import find_signatures
 from fixtures.seals.pages import SealTruth, StampedPage, stamped_pages
+from flows.settings import DEFAULT_OUT
 from schemas.round_config import RoundConfig, load_round_config
 
 OUTSIDE = Path(__file__).resolve().parents[2] / "shared" / "samples" / "outside-round"
@@ -285,12 +287,13 @@ def pipeline_report(folder: Path) -> None:
     round, timed apart from reading the text: seconds per page looked at."""
     config = load_round_config(folder / "round.toml")
     extractor = plan_extractor_for(config)
+    ocr = OcrOptions(cache_dir=DEFAULT_OUT / "cache")  # the run's page cache: a rerun re-OCRs nothing
     seconds, pages, documents = 0.0, 0, 0
     for path in sorted((folder / "uploads").rglob("*.pdf")):
         content = path.read_bytes()
         source = path.relative_to(folder / "uploads").as_posix()
         result = extract_received(
-            content, source=source, origin="upload", config=config, plan_extractor=extractor
+            content, source=source, origin="upload", config=config, plan_extractor=extractor, ocr=ocr
         )
         if result.plan is None:
             continue
