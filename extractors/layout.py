@@ -47,7 +47,7 @@ _FORM_LABEL = re.compile(r"^[^，。；,;:：\s]{2,12}(?:[(（][^()（）]{0,10}
 
 
 def _merge_box(a: Box, b: Box) -> Box:
-    return Box(x0=min(a.x0, b.x0), top=min(a.top, b.top), x1=max(a.x1, b.x1), bottom=max(a.bottom, b.bottom))
+    return Box.around((a, b))
 
 
 def _glue(left: str, right: str) -> str:

@@ -358,15 +358,6 @@ def _ruled_grid(page: Any) -> list[GridRow]:
     return grid
 
 
-def _union(words: list[Word]) -> Box:
-    return Box(
-        x0=min(w.box.x0 for w in words),
-        top=min(w.box.top for w in words),
-        x1=max(w.box.x1 for w in words),
-        bottom=max(w.box.bottom for w in words),
-    )
-
-
 def _cell_text(words: list[Word]) -> str:
     parts: list[str] = []
     for index, word in enumerate(words):
@@ -419,8 +410,8 @@ def group_lines(words: list[Word]) -> list[Line]:
         result.append(
             Line(
                 text=clean_line("".join(parts)),
-                box=_union(line_words),
-                cells=[Cell(text=_cell_text(cell), box=_union(cell)) for cell in cells],
+                box=Box.around(w.box for w in line_words),
+                cells=[Cell(text=_cell_text(cell), box=Box.around(w.box for w in cell)) for cell in cells],
             )
         )
     result.sort(key=lambda line: (line.box.top, line.box.x0))

@@ -7,6 +7,7 @@ are PDF points from the top-left corner of the page, as pdfplumber gives them.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, Literal
 
 from pydantic import Field, model_validator
@@ -24,6 +25,17 @@ class Box(StrictModel):
     top: float
     x1: float
     bottom: float
+
+    @classmethod
+    def around(cls, boxes: Iterable[Box]) -> Box:
+        """The smallest box that holds every one of ``boxes`` (at least one)."""
+        listed = list(boxes)
+        return cls(
+            x0=min(b.x0 for b in listed),
+            top=min(b.top for b in listed),
+            x1=max(b.x1 for b in listed),
+            bottom=max(b.bottom for b in listed),
+        )
 
 
 class Word(StrictModel):

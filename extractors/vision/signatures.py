@@ -93,12 +93,7 @@ _SENTENCE = re.compile(r"[，。；、,;]|^.{16,}$")
 
 
 def _joined(words: list[Word]) -> Word:
-    box = Box(
-        x0=min(w.box.x0 for w in words),
-        top=min(w.box.top for w in words),
-        x1=max(w.box.x1 for w in words),
-        bottom=max(w.box.bottom for w in words),
-    )
+    box = Box.around(w.box for w in words)
     confidences = [w.confidence for w in words if w.confidence is not None]
     return Word(
         text="".join(w.text for w in words),
