@@ -19,14 +19,10 @@ from extractors.normalize import misread_name
 from schemas.annex1 import Annex1Data
 from schemas.finding import Severity
 from schemas.round_config import RoundConfig
-from schemas.school import Annex1Summary, SchoolFacts
+from schemas.school import SchoolFacts
 
 LEVELS = ("初级", "中级", "高级")
 _MISREAD = 0.7  # as the school rules: an OCR'd name this close to one written is that name
-
-
-def _latest(facts: SchoolFacts, *, by_ocr: bool) -> Annex1Summary | None:
-    return next((s for s in reversed(facts.annex1) if s.data is not None and s.read_by_ocr == by_ocr), None)
 
 
 Row = tuple[str, str | None, int | None]  # (name as written or read, level, scale)
@@ -73,7 +69,7 @@ def differences(table: Annex1Data, scan: Annex1Data, config: RoundConfig) -> lis
 
 @rule("annex1.copies_differ", Severity.WARNING, "附件1电子版与盖章扫描件不一致", "school")
 def copies_differ(facts: SchoolFacts, config: RoundConfig) -> Iterator[RuleHit]:
-    table, scan = _latest(facts, by_ocr=False), _latest(facts, by_ocr=True)
+    table, scan = facts.latest_annex1(by_ocr=False), facts.latest_annex1(by_ocr=True)
     if table is None or scan is None or table.data is None or scan.data is None:
         return
     found = differences(table.data, scan.data, config)

@@ -34,11 +34,7 @@ def _rows_by_certificate(facts: SchoolFacts, config: RoundConfig) -> dict[str, l
     """Attachment 1's new applications by certificate key. Read by OCR, a certificate the
     round does not list that is a character or two off one of the school's own plans is that
     plan's certificate misread (失千老年人版护 for 失智老年人照护): OCR's slip is no mismatch."""
-    # The spreadsheet, read exactly, before a scan of the same table read by OCR.
-    with_data = [s for s in facts.annex1 if s.data is not None]
-    summary = next((s for s in reversed(with_data) if not s.read_by_ocr), None) or next(
-        (s for s in reversed(with_data)), None
-    )
+    summary = facts.annex1_table
     rows: dict[str, list[NewApplicationRow]] = {}
     if summary is None or summary.data is None:
         return rows

@@ -24,6 +24,8 @@ from extractors.vision.seal_text import shared_ratio
 from schemas.finding import Severity
 from schemas.round_config import RoundConfig
 from schemas.seal_review import (
+    SURE_SEAL,
+    SURE_SIGNATURE,
     Evidence,
     PageSeen,
     Part,
@@ -32,9 +34,6 @@ from schemas.seal_review import (
     SignatureSeen,
     SignatureVerdict,
 )
-
-SURE_SEAL = 0.6  # a seal found with less is a doubt, never the ground for an error
-SURE_SIGNATURE = 0.6
 
 
 @dataclass(frozen=True)

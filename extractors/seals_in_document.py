@@ -15,16 +15,15 @@ from collections.abc import Iterator
 
 from extractors.budget import Deadline
 from extractors.errors import InputFileError
-from extractors.filetype import IMAGE_TYPES, sniff
+from extractors.filetype import IMAGE_TYPES, FileType, sniff
 from extractors.schools import identify_school, school_names
 from extractors.vision.document_look import SEAL_DPI, DocumentLook, SealNames, look_at_document
 from extractors.vision.images import PageImage, load_picture, render_pdf
 from schemas.annex1 import Annex1Data
 from schemas.document import DocumentResult, EvidenceImage, PlanFacts, ProcessingError
 from schemas.round_config import RoundConfig
-from schemas.seal_review import Part, SealReview
+from schemas.seal_review import SURE_SEAL, Part, SealReview
 
-SURE_SEAL = 0.6  # as checks.seal_rules: what the export calls a seal
 OCR_DOUBT = "file.ocr_low_confidence"  # its page's crop is the evidence a person reads
 
 
@@ -42,8 +41,7 @@ def seal_names(config: RoundConfig, declared: str | None, source: str, organisat
     return SealNames(school=own, others=others, organisation=organisation)
 
 
-def _images(content: bytes, numbers: list[int]) -> Iterator[PageImage]:
-    kind = sniff(content)
+def _images(content: bytes, kind: FileType, numbers: list[int]) -> Iterator[PageImage]:
     if kind == "pdf":
         yield from render_pdf(content, numbers, dpi=SEAL_DPI, max_dpi=SEAL_DPI)
     elif kind in IMAGE_TYPES:
@@ -109,7 +107,8 @@ def with_seal_review(
     not read or a spreadsheet (which carries no seal)."""
     if result.status == "failed" or (result.plan is None and result.annex1 is None):
         return result
-    if sniff(content) != "pdf" and sniff(content) not in IMAGE_TYPES:
+    kind = sniff(content)
+    if kind != "pdf" and kind not in IMAGE_TYPES:
         return result
     parts: dict[int, Part]
     if result.plan is not None:
@@ -127,7 +126,7 @@ def with_seal_review(
     doubted = frozenset(_doubt_page(error, parts) for error in result.errors if error.code == OCR_DOUBT)
     try:
         look = look_at_document(
-            _images(content, sorted(parts)),
+            _images(content, kind, sorted(parts)),
             pages,
             parts,
             names,
@@ -140,7 +139,7 @@ def with_seal_review(
     if look is None:
         _not_looked_at(result, "处理时间已到")
         return result
-    _attach(result, look)
+    _attach(result, look, parts)
     return result
 
 
@@ -149,9 +148,8 @@ def _doubt_page(error: ProcessingError, parts: dict[int, Part]) -> int:
     return error.page if error.page is not None else min(parts)
 
 
-def _attach(result: DocumentResult, look: DocumentLook) -> None:
-    parts = {page.number: page.part for page in look.review.pages}
-    for error in result.errors if parts else []:
+def _attach(result: DocumentResult, look: DocumentLook, parts: dict[int, Part]) -> None:
+    for error in result.errors:
         if error.code == OCR_DOUBT and error.evidence is None:
             error.evidence = look.page_crops.get(_doubt_page(error, parts))
     if result.plan is not None:

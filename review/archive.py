@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 _SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
-_CROP_RE = re.compile(r"^crops/[0-9a-f]{2}/[0-9a-f]{64}\.png$")
+# An evidence crop's name in the archive, as findings and the export give it.
+CROP_NAME = re.compile(r"^crops/[0-9a-f]{2}/[0-9a-f]{64}\.png$")
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,7 @@ class RawArchive:
     def store_crop(self, name: str, png: bytes) -> Path:
         """Store an evidence crop under its name (``crops/ab/<sha256>.png``, its content's
         hash), beside the raw files: findings refer to it by that name."""
-        if not _CROP_RE.match(name) or hashlib.sha256(png).hexdigest() != name[9:73]:
+        if not CROP_NAME.match(name) or hashlib.sha256(png).hexdigest() != name[9:73]:
             raise ValueError(f"not a crop name for this content: {name!r}")
         target = self.root / name
         if target.exists() and target.stat().st_size == len(png):

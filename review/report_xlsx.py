@@ -39,6 +39,7 @@ from checks import REGISTRY
 from checks.file_rules import MANUAL_CHECK, reader_words
 from checks.school_rules import certificate_in_name
 from extractors.normalize import match_key
+from review.archive import CROP_NAME
 from review.display import display_name, display_text, local_time, received_file_name
 from review.files import write_atomically
 from review.models import Document, FindingChange, FindingRow, MailMessage, ReceivedFile
@@ -479,8 +480,6 @@ def _issue_values(issue: _Issue, names: _Names, documents_by_source: dict[str, D
 # --- sheets --------------------------------------------------------------------------------
 
 
-# A finding's evidence that names a crop in the archive (a seal, a signature place, the page).
-CROP_EVIDENCE = re.compile(r"^crops/[0-9a-f]{2}/[0-9a-f]{64}\.png$")
 CROP_LABEL = "截图（点击打开原图）"
 CROP_THUMB_PX = (120, 110)  # fits the evidence column
 
@@ -521,7 +520,7 @@ def _findings_sheet(
             wrapped=flags,
             fill=SEVERITY_FILLS.get(issue.severity),
         )
-        if crops is not None and issue.evidence and CROP_EVIDENCE.match(issue.evidence):
+        if crops is not None and issue.evidence and CROP_NAME.match(issue.evidence):
             crop = crops[0] / issue.evidence
             if crop.is_file():
                 _show_crop(sheet, index, len(FINDING_HEADERS), crop, crops[1])

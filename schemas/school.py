@@ -51,10 +51,21 @@ class SchoolFacts(StrictModel):
     # Only receipts with a trustworthy receipt time (e-mail); see the late-submission rule.
     receipts: list[Receipt] = Field(default_factory=list)
 
+    def latest_annex1(self, *, by_ocr: bool | None = None) -> Annex1Summary | None:
+        """The newest readable Attachment 1 (the last in the list that has data); with
+        ``by_ocr``, the newest of those read by OCR (True) or read exactly (False)."""
+        for summary in reversed(self.annex1):
+            if summary.data is not None and by_ocr in (None, summary.read_by_ocr):
+                return summary
+        return None
+
+    @property
+    def annex1_table(self) -> Annex1Summary | None:
+        """The Attachment 1 the school rules read: the spreadsheet, read exactly, before a scan
+        of the same table read by OCR."""
+        return self.latest_annex1(by_ocr=False) or self.latest_annex1()
+
     @property
     def annex1_data(self) -> Annex1Data | None:
-        """The newest readable Attachment 1 (the last in the list that has data)."""
-        for summary in reversed(self.annex1):
-            if summary.data is not None:
-                return summary.data
-        return None
+        table = self.annex1_table
+        return table.data if table is not None else None

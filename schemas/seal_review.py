@@ -19,6 +19,11 @@ SignatureVerdict = Literal["handwriting", "typed_name", "seal_only", "empty"]
 # Whose seal its text says it is (extractors.vision.seal_text.match_institution).
 MatchKind = Literal["matched", "other_institution", "department", "organisation", "unreadable"]
 
+# A seal or a signature verdict found with less is a doubt, never the ground for an error (the
+# seal rules), and no seal in the export's short fields (the extraction).
+SURE_SEAL = 0.6
+SURE_SIGNATURE = 0.6
+
 
 @dataclass(frozen=True)
 class Evidence:

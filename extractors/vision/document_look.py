@@ -32,7 +32,7 @@ SEAL_DPI = WORK_DPI
 _SIZE_TOLERANCE = 0.03
 _PAGE_CROP_DPI = 50.0  # the whole-page evidence when no seal was found: small, still legible
 _READABLE_CROP_DPI = 100.0  # a page whose words a person must read where OCR could not
-UNSURE_ON_SCAN = 0.45  # under checks.seal_rules.SURE_SIGNATURE: a doubt, never an error
+UNSURE_ON_SCAN = 0.45  # under SURE_SIGNATURE: a doubt, never an error
 
 
 @dataclass(frozen=True)
@@ -287,36 +287,31 @@ def look_at_document(
     looks = _read_matches(looks, kept, names, read)
     crops: dict[str, bytes] = {}
 
-    def write(number: int, box: Box) -> str | None:
-        png = crop_png(kept[number], box)
+    def keep(png: bytes) -> str | None:
+        """The crop stored under its name; None for a picture that could not be encoded."""
+        if not png:
+            return None
         name = crop_name(png)
         crops[name] = png
         return name
 
-    review = review_of(looks, write, signed_copy=signed_copy)
+    review = review_of(looks, lambda number, box: keep(crop_png(kept[number], box)), signed_copy=signed_copy)
     # The last page of each part is the evidence of where was looked when nothing was found.
     last = {page.part: page.number for page in review.pages}
-    with_crops = []
-    for page in review.pages:
-        if last[page.part] == page.number:
-            png = _page_png(kept[page.number])
-            if png:
-                crops[crop_name(png)] = png
-                page = PageSeen(page.number, page.part, page.bilevel, page.words_read, crop_name(png))
-        with_crops.append(page)
+    with_crops = [
+        replace(page, crop=keep(_page_png(kept[page.number]))) if last[page.part] == page.number else page
+        for page in review.pages
+    ]
     review = SealReview(tuple(with_crops), review.seals, review.signatures, review.signed_copy)
     look = DocumentLook(review, crops)
     for number in sorted(page_crops & kept.keys()):
-        png = _page_png(kept[number], _READABLE_CROP_DPI)
-        if png:
-            crops[crop_name(png)] = png
-            look.page_crops[number] = crop_name(png)
+        if (name := keep(_page_png(kept[number], _READABLE_CROP_DPI))) is not None:
+            look.page_crops[number] = name
     for page_look in looks:
-        quoted = {
-            id(seal): match.quoted or None
+        look.seals[page_look.number] = [
+            seal.to_fact(match.quoted or None)
             for seal, match in zip(page_look.seals, page_look.matches, strict=True)
-        }
-        look.seals[page_look.number] = [seal.to_fact(quoted[id(seal)]) for seal in page_look.seals]
+        ]
         look.signatures[page_look.number] = [
             fact for verdict in page_look.signatures if (fact := verdict.to_fact()) is not None
         ]

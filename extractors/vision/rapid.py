@@ -63,6 +63,16 @@ class RapidOcrEngine:
         return words
 
 
+def recognise_line(image: np.ndarray) -> tuple[str, Any]:
+    """RapidOCR's recogniser alone (no text detection) on an image that is one line of text
+    (BGR): the text and RapidOCR's details of it (steps, words, their positions, per-character
+    probabilities). Raises ``OcrError`` when RapidOCR cannot be loaded; its own errors pass."""
+    engine = RapidOcrEngine()
+    model = _model(engine.threads, engine.max_side, engine.min_score)
+    [(text, _, info)] = model.text_rec([image], True)[0]
+    return text, info
+
+
 def _model(threads: int, max_side: int, min_score: float) -> Any:
     models: dict[tuple[int, int, float], Any] = _loaded.__dict__.setdefault("models", {})
     key = (threads, max_side, min_score)

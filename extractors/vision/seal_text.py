@@ -443,13 +443,11 @@ def _rapid_line(strip: np.ndarray) -> tuple[str, float, float] | None:
         return None
     if strip.size == 0 or (strip < 128).mean() < 0.01:
         return "", 0.0, 0.0
-    from extractors.vision.rapid import RapidOcrEngine, _model
+    from extractors.vision.rapid import recognise_line
 
-    engine = RapidOcrEngine()
     padded = cv2.copyMakeBorder(strip, _PAD, _PAD, _PAD, _PAD, cv2.BORDER_CONSTANT, value=255)
     try:
-        model = _model(engine.threads, engine.max_side, engine.min_score)
-        [(text, _, info)] = model.text_rec([cv2.cvtColor(padded, cv2.COLOR_GRAY2BGR)], True)[0]
+        _text, info = recognise_line(cv2.cvtColor(padded, cv2.COLOR_GRAY2BGR))
     except OcrError:
         return None
     except Exception as error:  # onnxruntime and RapidOCR raise many types
