@@ -10,6 +10,8 @@ that every field reader works on whole sentences and whole rows:
   that line starts no further right and carries no heading or item number of its own;
 - a line that starts inside a table's column (not in its first column) and lies under a row is
   that row's cell text wrapping: it is appended to the cell it sits under;
+- a piece of a ruled cell's text that fell across the cell's rule (a skewed scan) is put back
+  into the cell it overlaps most;
 - page numbers (第1页共4页, - 1 -) are left out.
 
 Ruled tables come first: where the page draws a grid (the text layer's ruling lines, or the
@@ -259,8 +261,50 @@ def table_rows(
     return rows, rest
 
 
+def _cell_wrapped_into(line: Line, rows: list[Line]) -> tuple[int, int] | None:
+    """The (row, cell) of a ruled table whose text ``line`` is a part of that fell outside the
+    cell's border: a skewed scan's wrapped second line (汽车运用与维修（含智能新能源 / 汽车）)
+    straddles the rule under its row. It must lie within one cell's width and overlap that
+    row by a good part of its own height, more than any other row."""
+    if len(line.cells) > 1 or not line.text.strip():
+        return None
+    height = max(line.box.bottom - line.box.top, 1.0)
+    best: tuple[float, int, int] | None = None
+    for row_index, row in enumerate(rows):
+        overlap = min(row.box.bottom, line.box.bottom) - max(row.box.top, line.box.top)
+        if overlap < 0.3 * height:
+            continue
+        for cell_index, cell in enumerate(row.cells):
+            slack = 0.5 * height
+            within = cell.box.x0 - slack <= line.box.x0 and line.box.x1 <= cell.box.x1 + slack
+            if within and (best is None or overlap > best[0]):
+                best = (overlap, row_index, cell_index)
+    return None if best is None else (best[1], best[2])
+
+
+def _with_wrapped_cells(free: list[Line], rows: list[Line]) -> tuple[list[Line], list[Line]]:
+    """The free lines that are no cell's spill-over, and the rows with their spill-over glued
+    on: above the cell's text when the piece starts higher, else below it."""
+    rows = list(rows)
+    rest: list[Line] = []
+    for line in free:
+        place = _cell_wrapped_into(line, rows)
+        if place is None:
+            rest.append(line)
+            continue
+        row_index, cell_index = place
+        row = rows[row_index]
+        cells = [cell.model_copy() for cell in row.cells]
+        cell = cells[cell_index]
+        text = _glue(line.text, cell.text) if line.box.top < cell.box.top else _glue(cell.text, line.text)
+        cells[cell_index] = Cell(text=text, box=cell.box)
+        rows[row_index] = row.model_copy(update={"text": "\t".join(c.text for c in cells), "cells": cells})
+    return rest, rows
+
+
 def with_table_rows(free: list[Line], rows: list[Line], right_edge: float | None = None) -> list[Line]:
     """A page's logical lines: its table rows and its other lines joined, top to bottom."""
+    free, rows = _with_wrapped_cells(free, rows)
     return sorted([*logical_lines(free, right_edge), *rows], key=lambda line: (line.box.top, line.box.x0))
 
 

@@ -203,6 +203,43 @@ def test_placeholder_rows_are_no_data(filler: list[Any], config: RoundConfig) ->
     assert new_tuples(data) == [("母婴护理", "初级", 30)]
 
 
+def test_a_fee_column_that_lost_its_due_word_is_the_fee_due(config: RoundConfig) -> None:
+    # OCR gave 应 to the cell before: 完成考核数应 | 支付考核费用（万元） | 已支付考核费用（万元）
+    rows: list[list[Any]] = [
+        ["已有试点信息"],
+        [
+            "试点批次",
+            "试点证书",
+            "等级",
+            "试点规模（人）",
+            "完成考核数应",
+            "支付考核费用（万元）",
+            "已支付考核费用（万元）",
+        ],
+        ["2021年第一批", "物流管理", "中级", 40, 10, 1.2, 0.6],
+        ["合计", None, None, 40, 10, 1.2, 0.6],
+    ]
+    assert existing_tuples(read(rows, config)) == [("2021年第一批", "物流管理", "中级", 40, 10, 1.2, 0.6)]
+    # Without an 已-fee column a bare fee label names nothing: which fee it is stays untold.
+    alone = [rows[0], rows[1][:6], [*rows[2][:5], 1.2]]
+    assert [r.fee_due_wan for r in read(alone, config).existing] == [None]
+
+
+@pytest.mark.parametrize("remnant", ["批", "JFU", "·"])
+def test_a_row_with_only_a_scrap_in_one_cell_is_no_pilot(remnant: str, config: RoundConfig) -> None:
+    rows: list[list[Any]] = [
+        ["已有试点情况"],
+        EXISTING_HEADER,
+        ["2020年第二批", "物流管理", "中级", 40, 10, 1.2, 1.2],
+        [remnant, None, None, None, None, None, None],
+        ["合计", None, None, 40, 10, 1.2, 1.2],
+    ]
+    assert [r.certificate for r in read(rows, config).existing] == ["物流管理"]
+    # A certificate alone is a pilot row the school left unfinished, kept for the rules.
+    rows[3] = [None, "母婴护理", None, None, None, None, None]
+    assert [r.certificate for r in read(rows, config).existing] == ["物流管理", "母婴护理"]
+
+
 def test_placeholder_cells_and_values() -> None:
     for text in ("", "无", "—", "/", "（可加行）", "以下空白", "暂无", " 空 白 "):
         assert is_placeholder(text), text

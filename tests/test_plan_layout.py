@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from extractors.classify import classify_pages, page_title, title_kind
-from extractors.layout import logical_lines
+from extractors.layout import logical_lines, with_table_rows
 from extractors.plan.parts import amount_wan, count_people, header_value_pairs, read_facilities, read_teachers
 from extractors.plan.sections import PlanLine, find_sections, heading_of
 from extractors.plan_fields import PlanExtractor, field_states
@@ -90,6 +90,29 @@ def test_wrapped_cell_text_joins_its_cell_even_in_the_first_column() -> None:
     blocks = logical_lines([header, header_wrap, row, wrap], right_edge=502)
     assert [c.text for c in blocks[0].cells] == ["证书名称", "等级", "报考人数", "2019-2021年已完成考核人数"]
     assert [c.text for c in blocks[1].cells] == ["网络系统建设与运维", "初级", "60", "0"]
+
+
+def test_a_cells_second_line_that_fell_under_its_rule_joins_the_cell() -> None:
+    # A skewed scan: the ruled row's cell ends at 153, the wrapped 汽车） straddles the rule.
+    row = line(
+        "",
+        239,
+        613,
+        140,
+        size=13,
+        cells=[("2019年第一批", 239, 293), ("汽车运用与维修（含智能新能源", 294, 402), ("初级", 403, 431)],
+    )
+    below = line("", 239, 613, 154, size=13, cells=[("2019年第一批", 239, 293), ("老年照护", 294, 402)])
+    spill = line("汽车）", 334, 357, 146.6, size=13.8)
+    title = line("院校试点信息统计表", 375, 479, 60, size=14)
+    blocks = with_table_rows([title, spill], [row, below])
+    assert blocks[0].text == "院校试点信息统计表"
+    assert [c.text for c in blocks[1].cells] == ["2019年第一批", "汽车运用与维修（含智能新能源汽车）", "初级"]
+    assert [c.text for c in blocks[2].cells] == ["2019年第一批", "老年照护"]
+    assert len(blocks) == 3
+    # A line between two rows, overlapping neither, is text of its own.
+    apart = line("备注", 300, 330, 200, size=12)
+    assert [b.text for b in with_table_rows([apart], [row, below])][-1] == "备注"
 
 
 def test_headings_in_any_numbering_bound_their_sections() -> None:

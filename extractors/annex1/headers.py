@@ -92,13 +92,26 @@ def _is_foreign_header(row: list[str]) -> bool:
     return sum(1 for label in labels if _SCHEDULE_COLUMN.search(label)) >= 2
 
 
-def row_fields(row: list[str]) -> dict[str, int]:
-    """Each field named in a row, at the first column naming it."""
+# A fee column that says neither 应 nor 已: OCR gave its 应 to the cell before (完成考核数应 /
+# 支付考核费用), or the school wrote only 考核费用.
+_BARE_FEE = re.compile(r"费用|缴费|支付|金额")
+
+
+def row_fields(row: list[str], usable: list[bool] | None = None) -> dict[str, int]:
+    """Each field named in a row, at the first (usable) column naming it. A bare fee label
+    beside an 已-fee column is the fee due, the one column of the pair left."""
     fields: dict[str, int] = {}
+    bare_fee: int | None = None
     for column, text in enumerate(row):
+        if usable is not None and not usable[column]:
+            continue
         name = header_field(text)
         if name is not None and name not in fields:
             fields[name] = column
+        elif name is None and bare_fee is None and _BARE_FEE.search(label_key(text)):
+            bare_fee = column
+    if bare_fee is not None and "fee_paid_wan" in fields and "fee_due_wan" not in fields:
+        fields["fee_due_wan"] = bare_fee
     return fields
 
 

@@ -11,6 +11,7 @@ section, so the new applications are never read as more existing pilots.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from extractors.annex1.headers import (
@@ -29,6 +30,7 @@ from extractors.annex1.headers import (
     is_subheader,
     is_subtotal_row,
     is_total_row,
+    row_fields,
 )
 from extractors.annex1.values import is_placeholder, normalise_level, parse_count_cell
 from extractors.normalize import fold_width
@@ -292,11 +294,9 @@ def _section(
     table: Table, header_rows: list[int], labels: list[str], usable: list[bool], kind: SectionKind
 ) -> Section | None:
     wanted = EXISTING_FIELDS if kind == "existing" else NEW_FIELDS
-    columns: dict[str, int] = {}
-    for column, label in enumerate(labels):
-        name = header_field(label)
-        if name is not None and usable[column] and name in (*wanted, "seq") and name not in columns:
-            columns[name] = column
+    columns = {
+        name: column for name, column in row_fields(labels, usable).items() if name in (*wanted, "seq")
+    }
     if "certificate" not in columns:
         return None
     yuan = frozenset(name for name in MONEY_FIELDS if name in columns and _says_yuan(labels[columns[name]]))
@@ -320,10 +320,23 @@ def is_filler(row: list[str], section: Section) -> bool:
     """Rows that carry no pilot: blank, 无 / — placeholders, template hints such as （可加行）
     or 以下空白 in any cell, and merged one-text lines."""
     values = _values(row, section)
-    if all(is_placeholder(v) for v in values.values()):
+    filled = [value for value in values.values() if not is_placeholder(value)]
+    if not filled:
+        return True
+    if len(filled) == 1 and _is_remnant(filled[0]):
         return True
     texts = [text for text in row if text]
     return len(texts) >= 3 and len(set(texts)) == 1
+
+
+def _is_remnant(text: str) -> bool:
+    """What a row holding nothing else cannot mean as a pilot: a character or two (the 批 of
+    the batch above, wrapped under the rule) or a scrap with no Chinese and no digit (a speck
+    OCR read as JFU)."""
+    text = text.strip()
+    if len(text) <= 2 and not is_numeric_text(text):
+        return True
+    return not re.search(r"[\u4e00-\u9fff0-9]", text)
 
 
 def _looks_like_data(row: list[str], section: Section) -> bool:
