@@ -138,9 +138,7 @@ def _continues_paragraph(
         return True  # a centred title that wrapped: its rest is centred under it
     if line.box.x0 > previous.box.x0 + 0.6 * char:
         return False  # indented: a new paragraph
-    previous_size = previous.box.bottom - previous.box.top
-    size = line.box.bottom - line.box.top
-    if abs(previous_size - size) > 0.15 * max(previous_size, size):
+    if not _same_size(previous, line):
         return False  # another font size: a title above its text
     if ITEM_START.match(fold_width(line.text)) is not None:
         return False
@@ -156,12 +154,38 @@ def _continues_paragraph(
     # An unbreakable run at the start of the next line (（ABB、 / Windows) did not fit: the line
     # above ended early by as much as that run is wide.
     run = re.match(r"[（(“\"《]?[A-Za-z0-9][A-Za-z0-9.+#_-]*[、，,）)]*", line.text)
+    if re.search(r"[A-Za-z0-9]$", previous.text) and re.match(r"[A-Za-z]", line.text):
+        # Broken inside a Latin list (安装VS / Code、HBuilderX、Chrome…): some renderers keep
+        # the whole list of names together as one unbreakable run.
+        run = re.match(r"(?:[A-Za-z0-9][A-Za-z0-9.+#_-]*[、，,/）) ]*)+", line.text)
     if run and line.text:
         short_by -= (line.box.x1 - line.box.x0) * len(run.group(0)) / len(line.text)
     if short_by > 2.5 * char:
         return False  # the line above ended early: its sentence or its heading is complete
     # A sentence that ended before the edge: line breaking leaves no such gap.
     return not (short_by > 1.0 * char and re.search(r"[。：:；;！？]$", previous.text.strip()))
+
+
+def _pitch(line: Line) -> float | None:
+    """Points per character across the line (a Latin letter or digit counts half)."""
+    text = re.sub(r"\s+", "", line.text)
+    width = sum(0.5 if ch.isascii() else 1.0 for ch in text)
+    return (line.box.x1 - line.box.x0) / width if width >= 2 else None
+
+
+def _same_size(previous: Line, line: Line) -> bool:
+    """Both lines in one font size: their heights agree, or, for OCR lines (whose boxes grow
+    with a low 。 or a seal's edge), the width of their characters does."""
+    previous_size = previous.box.bottom - previous.box.top
+    size = line.box.bottom - line.box.top
+    if abs(previous_size - size) <= 0.15 * max(previous_size, size):
+        return True
+    if previous.source != "ocr" or line.source != "ocr":
+        return False
+    above, below = _pitch(previous), _pitch(line)
+    if above is None or below is None:
+        return False
+    return abs(above - below) <= 0.15 * max(above, below)
 
 
 def _open_brackets(text: str) -> bool:

@@ -113,8 +113,9 @@ def chinese_number(text: str) -> int | None:
     return None
 
 
+# OCR reads the round 〇 of a written year as the letter O or the digit 0 (二O二二年).
 _CN_DATE = re.compile(
-    r"([〇零○一二三四五六七八九]{4})\s*年\s*([一二三四五六七八九十]{1,3})\s*月\s*([一二三四五六七八九十]{1,3})\s*日"
+    r"([〇零○Oo0一二三四五六七八九]{4})\s*年\s*([一二三四五六七八九十]{1,3})\s*月\s*([一二三四五六七八九十]{1,3})\s*日"
 )
 
 
@@ -122,7 +123,7 @@ def arabicise_chinese_dates(text: str) -> str:
     """二〇二二年十月十五日 -> 2022年10月15日, leaving everything else alone."""
 
     def replace(match: re.Match[str]) -> str:
-        year = chinese_number(match.group(1))
+        year = chinese_number(re.sub("[Oo0]", "〇", match.group(1)))
         month = chinese_number(match.group(2))
         day = chinese_number(match.group(3))
         if year is None or month is None or day is None:
@@ -143,22 +144,31 @@ DATE_PATTERN = re.compile(
 )
 
 
+_TIME_START = frozenset("0123456789:：")
+# The same date with a one-digit day, for a day run into the time after it.
+_SHORT_DAY_DATE = re.compile(DATE_PATTERN.pattern.replace(r"(?P<day>\d{1,2})", r"(?P<day>\d)"))
+
+
 def parse_date(text: str, default_year: int | None = None) -> dt.date | None:
     """The first date in ``text``; a date without a year takes ``default_year``."""
-    for match in DATE_PATTERN.finditer(matching_text(text)):
-        date = _date_from_match(match, default_year)
-        if date is not None:
-            return date
-    return None
+    found = find_dates(matching_text(text), default_year)
+    return found[0][0] if found else None
 
 
 def find_dates(text: str, default_year: int | None = None) -> list[tuple[dt.date, int, int]]:
-    """Every date in an already matching_text()-ed string, with its span."""
+    """Every date in an already matching_text()-ed string, with its span. A day that is no
+    day (2022/11/608:00, OCR having lost the space before 08:00) is tried as its first digit."""
     found = []
     for match in DATE_PATTERN.finditer(text):
         date = _date_from_match(match, default_year)
+        end = match.end()
+        runs_on = match.end("day") == match.end() and text[match.end() : match.end() + 1] in _TIME_START
+        if date is None and len(match.group("day")) == 2 and runs_on:
+            short = _SHORT_DAY_DATE.match(text, match.start())
+            if short is not None and short.group("day") == match.group("day")[0]:
+                date, end = _date_from_match(short, default_year), short.end()
         if date is not None:
-            found.append((date, match.start(), match.end()))
+            found.append((date, match.start(), end))
     return found
 
 
@@ -196,16 +206,18 @@ def parse_time_range(text: str) -> tuple[str, str, int, int] | None:
     """09:00-11:30, 9：00—11：30, 下午2:00至4:00 -> ("09:00", "11:30", span start, span end)
     on the matching_text() of ``text``."""
     folded = matching_text(text)
-    match = TIME_RANGE_PATTERN.search(folded)
-    if match is None:
-        return None
-    period_1 = match.group("p1")
-    period_2 = match.group("p2") or period_1
-    start = _clock(period_1, int(match.group("h1")), int(match.group("m1") or 0))
-    end = _clock(period_2, int(match.group("h2")), int(match.group("m2") or 0))
-    if start is None or end is None:
-        return None
-    return start, end, match.start(), match.end()
+    position = 0
+    # A range run into the date before it (OCR lost the space: 2022/11/269:00-11:00) first
+    # matches as 69:00; the next try, a digit further on, finds 9:00.
+    while (match := TIME_RANGE_PATTERN.search(folded, position)) is not None:
+        period_1 = match.group("p1")
+        period_2 = match.group("p2") or period_1
+        start = _clock(period_1, int(match.group("h1")), int(match.group("m1") or 0))
+        end = _clock(period_2, int(match.group("h2")), int(match.group("m2") or 0))
+        if start is not None and end is not None:
+            return start, end, match.start(), match.end()
+        position = match.start() + 1
+    return None
 
 
 _COUNT_PATTERN = re.compile(r"(\d+)\s*(?:人|名|位)")

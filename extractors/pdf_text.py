@@ -120,13 +120,26 @@ def read_pdf_text(
 
 
 def _with_blocks(pages: list[_PageRead]) -> list[PageFacts]:
-    """The pages' facts with their logical lines, wrapped at the document's own right edge."""
-    right_edge = text_right_edge(
-        [line for page in pages for line in page.facts.lines],
-        max((page.facts.width for page in pages), default=None),
-    )
+    """The pages' facts with their logical lines, wrapped at the document's own right edge:
+    the edge of all its pages of one size. A flattened photo has a size of its own (and its
+    points are not a printed page's), so its lines wrap at its own edge."""
+    sizes: dict[tuple[int, int], list[_PageRead]] = {}
+    for page in pages:
+        sizes.setdefault((round(page.facts.width), round(page.facts.height)), []).append(page)
+    edges = {
+        size: text_right_edge(
+            [line for page in same for line in page.facts.lines], max(page.facts.width for page in same)
+        )
+        for size, same in sizes.items()
+    }
     return [
-        page.facts.model_copy(update={"blocks": with_table_rows(page.free_lines, page.rows, right_edge)})
+        page.facts.model_copy(
+            update={
+                "blocks": with_table_rows(
+                    page.free_lines, page.rows, edges[(round(page.facts.width), round(page.facts.height))]
+                )
+            }
+        )
         for page in pages
     ]
 
@@ -411,6 +424,7 @@ def group_lines(words: list[Word]) -> list[Line]:
             Line(
                 text=clean_line("".join(parts)),
                 box=Box.around(w.box for w in line_words),
+                source="ocr" if all(w.source == "ocr" for w in line_words) else "text_layer",
                 cells=[Cell(text=_cell_text(cell), box=Box.around(w.box for w in cell)) for cell in cells],
             )
         )

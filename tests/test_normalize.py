@@ -34,6 +34,9 @@ def test_fold_width_is_length_preserving() -> None:
         ("2022-10-05", dt.date(2022, 10, 5)),
         ("2022/9/3", dt.date(2022, 9, 3)),
         ("2022 年 10 月 15 日", dt.date(2022, 10, 15)),
+        # OCR reads the written year's 〇 as a letter or a digit.
+        ("二O二二年九月二十四日", dt.date(2022, 9, 24)),
+        ("二0二二年九月二十四日", dt.date(2022, 9, 24)),
     ],
 )
 def test_parse_date_forms(written: str, expected: dt.date) -> None:
@@ -48,6 +51,25 @@ def test_date_without_year_needs_a_default_and_a_month_sign() -> None:
 
 def test_impossible_date_is_not_a_date() -> None:
     assert parse_date("2022年2月30日") is None
+    assert parse_date("2022-02-30") is None
+
+
+@pytest.mark.parametrize(
+    ("written", "date", "start"),
+    [
+        ("2022/11/269:00-11:00，计划考核：32人", dt.date(2022, 11, 26), "09:00"),
+        ("2022/11/608:00~12:00，考核人数：40人", dt.date(2022, 11, 6), "08:00"),
+        ("2022/12/39:00-12:00", dt.date(2022, 12, 3), "09:00"),
+        ("2022/9/2414:00~18:00", dt.date(2022, 9, 24), "14:00"),
+    ],
+)
+def test_a_time_run_into_its_date_is_split_where_both_are_valid(
+    written: str, date: dt.date, start: str
+) -> None:
+    # OCR lost the space between the date and the time.
+    assert parse_date(written) == date
+    parsed = parse_time_range(written)
+    assert parsed is not None and parsed[0] == start
 
 
 @pytest.mark.parametrize(

@@ -121,6 +121,19 @@ def test_an_upside_down_scan_is_turned_before_reading() -> None:
     assert "幼儿照护" in _joined(page.text)
 
 
+@pytest.mark.parametrize(
+    ("turn", "back"), [(cv2.ROTATE_90_CLOCKWISE, 270), (cv2.ROTATE_90_COUNTERCLOCKWISE, 90)]
+)
+def test_a_sideways_scan_is_turned_though_its_lines_read_fluently(turn: int, back: int) -> None:
+    # RapidOCR turns each line that runs down the page and reads it well: only the lines'
+    # direction tells that the page lies on its side.
+    pixels = cv2.rotate(_page_pixels(_native_pdf()), turn)
+    page = read_pdf_text(_image_pdf(pixels)).pages[0]
+    assert page.turned_degrees == back
+    assert "幼儿照护" in _joined(page.text)
+    assert page.width < page.height
+
+
 def test_skew_is_measured_and_straightened() -> None:
     pixels = _page_pixels(_native_pdf())
     height, width = pixels.shape[:2]

@@ -10,7 +10,15 @@ import re
 
 from extractors.classify import classify_pages, page_title, title_kind
 from extractors.layout import logical_lines, with_table_rows
-from extractors.plan.parts import amount_wan, count_people, header_value_pairs, read_facilities, read_teachers
+from extractors.plan.attachments import titled_attachments
+from extractors.plan.parts import (
+    amount_wan,
+    count_people,
+    header_value_pairs,
+    people_in,
+    read_facilities,
+    read_teachers,
+)
 from extractors.plan.sections import PlanLine, find_sections, heading_of
 from extractors.plan_fields import PlanExtractor, field_states
 from schemas.facts import Box, Cell, Line, PageFacts
@@ -113,6 +121,53 @@ def test_a_cells_second_line_that_fell_under_its_rule_joins_the_cell() -> None:
     # A line between two rows, overlapping neither, is text of its own.
     apart = line("备注", 300, 330, 200, size=12)
     assert [b.text for b in with_table_rows([apart], [row, below])][-1] == "备注"
+
+
+def test_ocr_lines_of_one_size_whose_boxes_differ_are_still_one_sentence() -> None:
+    # OCR's box for a short last line grows with a low 。 or a stamp's edge; its characters
+    # are as wide as the line's above.
+    above = line("60台，已安装考试客户端和监控系统，具备同时组织30人机", 80, 509, 283, size=15.8)
+    last = line("考的能力。", 78, 151, 309, size=20.5)
+    for piece in (above, last):
+        piece.source = "ocr"
+    assert [b.text for b in logical_lines([above, last], right_edge=513)] == [
+        "60台，已安装考试客户端和监控系统，具备同时组织30人机考的能力。"
+    ]
+    # The same boxes from a text layer are two sizes of type: a heading and its text.
+    above.source = last.source = "text_layer"
+    assert len(logical_lines([above, last], right_edge=513)) == 2
+
+
+def test_a_line_broken_inside_a_latin_list_goes_on() -> None:
+    lines = [
+        line("60台、交换机、路由器等网络设备，安装VS", 90, 328, 711, size=13.7),
+        line("Code、HBuilderX、Chrome、MySQL等开发环境。", 89, 373, 731, size=13.7),
+    ]
+    assert [b.text for b in logical_lines(lines, right_edge=504)] == [
+        "60台、交换机、路由器等网络设备，安装VS Code、HBuilderX、Chrome、MySQL等开发环境。"
+    ]
+
+
+def test_an_attachment_title_whose_end_is_on_the_next_line_is_one_title() -> None:
+    lines = [
+        PlanLine(1, "附件："),
+        PlanLine(1, "1.《学院1+X证书制度试点工作管理办"),
+        PlanLine(1, "法》"),
+        PlanLine(1, "2.《学院学分转换管理办法（试"),
+        PlanLine(1, "行）》"),
+    ]
+    assert titled_attachments(lines) == ["学院1+X证书制度试点工作管理办法", "学院学分转换管理办法(试行)"]
+
+
+def test_a_table_row_whose_number_was_lost_is_still_a_person() -> None:
+    rows = [
+        ["序号", "姓名", "职称", "证书/资质"],
+        ["", "戴湘强", "高级讲师", "考评员"],
+        ["2", "张帆湘", "实验师", "考评员"],
+        ["3", "欧阳萍", "副主任护师", "考评员"],
+        ["", "", "", "（以下空白）"],
+    ]
+    assert people_in("", rows) == 3
 
 
 def test_headings_in_any_numbering_bound_their_sections() -> None:

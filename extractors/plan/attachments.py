@@ -117,12 +117,15 @@ def titled_attachments(blocks: list[PlanLine]) -> list[str] | None:
     if start is None:
         return None
     titles: list[str] = []
+    open_title = ""  # a title whose 》 is on a later line (管理办 / 法》) that layout kept apart
     for index, line in enumerate(blocks[start:]):
-        folded = fold_width(line.text)
+        folded = open_title + fold_width(line.text)
         found = _TITLE.findall(folded)
-        if index and not found and _SECTION_END.search(folded):
+        if index and not found and not open_title and _SECTION_END.search(folded):
             break
         titles += found
+        tail = folded[folded.rfind("》") + 1 :]
+        open_title = tail[tail.rfind("《") :] if "《" in tail and len(tail) - tail.rfind("《") <= 80 else ""
     return titles or None
 
 

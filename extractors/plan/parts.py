@@ -52,7 +52,14 @@ def people_in(written: str, rows: Sequence[Sequence[str]] = ()) -> int | None:
         return int(stated.group(1))
     numbered = [row for row in rows if re.fullmatch(r"\s*\d{1,3}\s*", fold_width(row[0]))]
     if numbered:
-        return len(numbered)
+        # A row whose number OCR lost (under a stamp, at the rule) is still a person: its
+        # number cell is empty and most of its other cells are filled, unlike a 合计 or a note.
+        unnumbered = [
+            row
+            for row in rows[1:]
+            if not row[0].strip() and sum(1 for cell in row[1:] if cell.strip()) >= max(1, (len(row) - 1) / 2)
+        ]
+        return len(numbered) + len(unnumbered)
     if rows:
         return len(rows) - 1  # a header and one row a person
     bare = re.sub(r"[(（][^()（）]*[)）]", "", text)

@@ -9,6 +9,7 @@ resubmitted file re-reads no page it has seen.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import re
 import statistics
@@ -29,7 +30,7 @@ from extractors.vision.tesseract import TesseractEngine
 from schemas.facts import Box, Word
 
 # Bump when preparation or reading changes, so cached pages are read again.
-_PIPELINE_VERSION = "9"
+_PIPELINE_VERSION = "10"
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 # Below this mean confidence, or with this little Chinese on an inked page, the page may lie
 # sideways or upside down: ask the engine's orientation detector.
@@ -116,6 +117,20 @@ def _pixel_lines(words: list[OcrWord]) -> list[list[OcrWord]]:
     return lines
 
 
+def _stacked(words: list[OcrWord]) -> bool:
+    """Most of the engine's lines run down the page: the words it cut one line into follow
+    each other downwards in one column, not rightwards along one baseline."""
+    down = along = 0
+    for first, second in itertools.pairwise(words):
+        if abs(first.x0 - second.x0) < 1 and abs(first.x1 - second.x1) < 1 and second.top > first.top:
+            down += 1
+        elif (
+            abs(first.top - second.top) < 1 and abs(first.bottom - second.bottom) < 1 and second.x0 > first.x0
+        ):
+            along += 1
+    return down > along
+
+
 def _line_doubtful(line: list[OcrWord]) -> bool:
     """A line the page pass may have read in the wrong script: Latin letters among Chinese,
     or words it was unsure of."""
@@ -146,10 +161,14 @@ def _digit_fixes(text: str) -> str:
 
 def _fixed_confusions(words: list[OcrWord]) -> list[OcrWord]:
     """Letters OCR reads for digits inside numbers (2022-1i-06), and 一 for a dash between
-    numbers, set right; a word that is only 一 between two numbers is a dash too."""
+    numbers, set right; a word that is only 一 between two numbers is a dash too. A speck
+    read as a full stop or comma before a line's first Chinese character (.英语…) is left
+    out: no line of Chinese prose opens with one."""
     fixed: list[OcrWord] = []
     for line in _pixel_lines(words):
         ordered = sorted(line, key=lambda w: w.x0)
+        if len(ordered) > 1 and ordered[0].text in (".", ",", "·") and _CJK.match(ordered[1].text):
+            ordered = ordered[1:]
         for index, word in enumerate(ordered):
             text = _digit_fixes(word.text)
             if text == "一" and 0 < index < len(ordered) - 1:
@@ -281,10 +300,11 @@ def read_page_image(image: PageImage, engine: OcrEngine, page_width: float, page
         return OcrPage(image.number, page_width, page_height, blank=True, engine=engine.name)
     words = _reread_lines(prepared.lines_removed, engine.read(prepared.lines_removed), engine)
     turned = 0
-    # Tesseract's orientation detector serves every engine. RapidOCR reads an upside-down
-    # line as well as an upright one (its line classifier turns it), so its reading is never
-    # doubtful enough to tell: its pages are always asked.
-    if _doubtful(words) or not isinstance(engine, TesseractEngine):
+    # Tesseract's orientation detector serves every engine, but costs a fifth of a page's
+    # time: it is asked only when the reading is doubtful (an upside-down page reads as
+    # garbage) or, for RapidOCR, when its lines run down the page (it reads a sideways page
+    # fluently, turning each line, so only the lines' direction tells).
+    if _doubtful(words) or (not isinstance(engine, TesseractEngine) and _stacked(words)):
         orienter = engine if isinstance(engine, TesseractEngine) else TesseractEngine()
         rotate_by, confidence = orienter.orientation(prepared.gray)
         if rotate_by and confidence >= 1.0:
