@@ -91,12 +91,18 @@ def school_by_domain(address: str | None, config: RoundConfig) -> str | None:
 _SCHOOL_SUFFIX = re.compile(r"([\u4e00-\u9fff]{2,20}?(?:大学|学院|学校|职院|中专|职专|技校))")
 
 
+# What a subject or a file name says before the name: 关于报送邵阳市…学院, 转发：我校…
+_LEAD_IN = re.compile(r"^(?:关于|报送|提交|上报|申报|呈报|转发|发送|回复|我校|本校|附件\d*|的)+")
+
+
 def _unknown_name(texts: Iterable[str]) -> str | None:
-    """A school-like name (ends in 学院/学校/…) in the first text that has one."""
+    """A school-like name (ends in 学院/学校/…) in the first text that has one, without the
+    words that lead into it."""
     for text in texts:
         found = _SCHOOL_SUFFIX.search(text)
-        if found and len(found.group(1)) >= _MIN_NAME_CHARS:
-            return found.group(1)
+        name = _LEAD_IN.sub("", found.group(1)) if found else ""
+        if len(name) >= _MIN_NAME_CHARS:
+            return name
     return None
 
 

@@ -156,6 +156,13 @@ def test_identify_school_keeps_unknown_schools() -> None:
     match = identify_school(CONFIG, sender="a@163.com", subject="邵阳市某某职业技术学院试点统计表")
     assert match is not None and not match.known and match.name.endswith("职业技术学院")
     assert identify_school(CONFIG, sender="a@163.com", subject="统计表") is None
+    # The words that lead into the name in a subject are not part of it.
+    for subject in (
+        "关于报送邵阳市某某职业技术学院1+X试点材料的函",
+        "转发：我校邵阳市某某职业技术学院申报材料",
+    ):
+        match = identify_school(CONFIG, sender="a@163.com", subject=subject)
+        assert match is not None and match.name == "邵阳市某某职业技术学院"
 
 
 def test_longest_name_wins() -> None:

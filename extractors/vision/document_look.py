@@ -141,10 +141,18 @@ def crop_name(png: bytes) -> str:
 def upright(image: PageImage, facts: PageFacts | None) -> PageImage:
     """The render made into the page OCR read: a photo's outline flattened, turned as OCR
     turned it (a clockwise quarter turn per 90°) and straightened by the same angle."""
+    return upright_sheet(image, facts)[0]
+
+
+def upright_sheet(image: PageImage, facts: PageFacts | None) -> tuple[PageImage, bool]:
+    """``upright``, and whether the image is now the sheet alone (a photo cut to its
+    outline)."""
     pixels, dpi = image.pixels, image.dpi
     turns = (facts.turned_degrees // 90) % 4 if facts is not None else 0
+    sheet = False
     if facts is not None and facts.flattened:
         corners = page_outline(pixels)
+        sheet = corners is not None
         if corners is not None:
             pixels = flatten(pixels, corners)
             # OCR stretched the flattened sheet to the picture's width: so is this image.
@@ -155,8 +163,8 @@ def upright(image: PageImage, facts: PageFacts | None) -> PageImage:
     if facts is not None and facts.skew_degrees:
         pixels = rotate(np.ascontiguousarray(pixels), facts.skew_degrees)  # as OCR straightened it
     if pixels is image.pixels:
-        return image
-    return PageImage(image.number, np.ascontiguousarray(pixels), dpi, image.bilevel)
+        return image, sheet
+    return PageImage(image.number, np.ascontiguousarray(pixels), dpi, image.bilevel), sheet
 
 
 def _words_fit(image: PageImage, facts: PageFacts | None) -> bool:
@@ -273,8 +281,8 @@ def look_at_document(
         if not still_time():
             return None
         facts = pages.get(raw.number)
-        image = upright(raw, facts)
-        found = find_seals(image)
+        image, sheet = upright_sheet(raw, facts)
+        found = find_seals(image, whole_sheet=sheet)
         fits = _words_fit(image, facts)
         verdicts = find_signatures(image, facts, found) if fits and facts is not None else []
         if part == "agreement":

@@ -25,17 +25,20 @@ from extractors.layout import GridRow
 from extractors.vision.engine import OcrEngine, OcrWord
 from extractors.vision.grid import grid_rows
 from extractors.vision.images import PageImage
-from extractors.vision.prepare import is_blank, prepare, quarter_turn
+from extractors.vision.prepare import Prepared, is_blank, prepare, quarter_turn
 from extractors.vision.tesseract import TesseractEngine
 from schemas.facts import Box, Word
 
 # Bump when preparation or reading changes, so cached pages are read again.
-_PIPELINE_VERSION = "10"
+_PIPELINE_VERSION = "11"
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 # Below this mean confidence, or with this little Chinese on an inked page, the page may lie
 # sideways or upside down: ask the engine's orientation detector.
 _DOUBTFUL_CONFIDENCE = 60.0
 _MIN_CJK_SHARE = 0.3
+# Fewer words than this on a page RapidOCR read is as likely an upside-down page whose lines
+# it rejected as a nearly empty one: the orientation detector is asked.
+_FEW_WORDS = 30
 
 
 class OcrOptions(BaseModel):
@@ -291,6 +294,46 @@ def _reread_cells(
     return replaced
 
 
+def _reads_better(new: list[OcrWord], old: list[OcrWord]) -> bool:
+    """A turned page's reading is the upright one: lines that run across the page where the
+    old ones ran down it, or, both running across, a surer reading."""
+    if _stacked(new):
+        return False
+    if _stacked(old):
+        return not _doubtful(new)
+    return _mean_confidence(new) > _mean_confidence(old)
+
+
+def _upright_reading(
+    rgb: np.ndarray, prepared: Prepared, words: list[OcrWord], engine: OcrEngine
+) -> tuple[Prepared, list[OcrWord], int]:
+    """The page turned as it reads best, and by how much. Tesseract's orientation detector
+    serves every engine but costs a fifth of a page's time, so it is asked only when the
+    reading is in doubt: garbage or next to nothing read (an upside-down page), or, for
+    RapidOCR, lines that run down the page (it reads a sideways page fluently, turning each
+    line). Where the detector is unsure of a sideways page, both quarter turns are tried."""
+    rapid = not isinstance(engine, TesseractEngine)
+    stacked = rapid and _stacked(words)
+    if not (_doubtful(words) or stacked or (rapid and len(words) < _FEW_WORDS)):
+        return prepared, words, 0
+    orienter = engine if isinstance(engine, TesseractEngine) else TesseractEngine()
+    rotate_by, confidence = orienter.orientation(prepared.gray)
+    turns = [rotate_by] if rotate_by and confidence >= 1.0 else []
+    if stacked:
+        turns += [turn for turn in (90, 270) if turn not in turns]
+    best = (prepared, words, 0)
+    for turn in turns:
+        turned_prepared = prepare(quarter_turn(rgb, turn), flatten_photo=False)
+        turned_words = _reread_lines(
+            turned_prepared.lines_removed, engine.read(turned_prepared.lines_removed), engine
+        )
+        if _reads_better(turned_words, best[1]):
+            best = (turned_prepared, turned_words, turn)
+            if not _doubtful(turned_words):
+                break
+    return best
+
+
 def read_page_image(image: PageImage, engine: OcrEngine, page_width: float, page_height: float) -> OcrPage:
     """OCR one page; ``page_width``/``page_height`` are the page's size in points as it lies
     in the file (for a picture, its size at its dpi)."""
@@ -299,21 +342,7 @@ def read_page_image(image: PageImage, engine: OcrEngine, page_width: float, page
     if is_blank(prepared.gray):
         return OcrPage(image.number, page_width, page_height, blank=True, engine=engine.name)
     words = _reread_lines(prepared.lines_removed, engine.read(prepared.lines_removed), engine)
-    turned = 0
-    # Tesseract's orientation detector serves every engine, but costs a fifth of a page's
-    # time: it is asked only when the reading is doubtful (an upside-down page reads as
-    # garbage) or, for RapidOCR, when its lines run down the page (it reads a sideways page
-    # fluently, turning each line, so only the lines' direction tells).
-    if _doubtful(words) or (not isinstance(engine, TesseractEngine) and _stacked(words)):
-        orienter = engine if isinstance(engine, TesseractEngine) else TesseractEngine()
-        rotate_by, confidence = orienter.orientation(prepared.gray)
-        if rotate_by and confidence >= 1.0:
-            turned_prepared = prepare(quarter_turn(rgb, rotate_by), flatten_photo=False)
-            turned_words = _reread_lines(
-                turned_prepared.lines_removed, engine.read(turned_prepared.lines_removed), engine
-            )
-            if _mean_confidence(turned_words) > _mean_confidence(words):
-                prepared, words, turned = turned_prepared, turned_words, rotate_by
+    prepared, words, turned = _upright_reading(rgb, prepared, words, engine)
     width, height = (page_height, page_width) if turned in (90, 270) else (page_width, page_height)
     pixel_grid = grid_rows(prepared.rule_mask, 1.0, min_cell=8.0 * prepared.gray.shape[1] / width)
     words = _fixed_confusions(_reread_cells(prepared.lines_removed, words, pixel_grid, engine))

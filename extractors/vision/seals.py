@@ -437,9 +437,13 @@ def _edge(outline: _Outline, width: int, height: int) -> Edge | None:
     return side if gap < -0.06 * reach else None  # type: ignore[return-value]
 
 
-def find_seals(image: PageImage, min_confidence: float = 0.3) -> list[SealCandidate]:
+def find_seals(
+    image: PageImage, min_confidence: float = 0.3, *, whole_sheet: bool = False
+) -> list[SealCandidate]:
     """Every seal on the page, surest first. Candidates under ``min_confidence`` are
-    dropped; those kept but under about 0.7 are for a person to confirm."""
+    dropped; those kept but under about 0.7 are for a person to confirm. ``whole_sheet``
+    says the image is the sheet and nothing else (a photo cut to its outline): a shadow
+    across it must not be taken for the desk around the paper."""
     pixels = image.pixels
     full_h, full_w = pixels.shape[:2]
     factor = min(1.0, WORK_DPI / image.dpi)
@@ -451,7 +455,7 @@ def find_seals(image: PageImage, min_confidence: float = 0.3) -> list[SealCandid
         else pixels
     )
     dpi = image.dpi * factor
-    paper = paper_mask(cv2.cvtColor(work, cv2.COLOR_RGB2GRAY), dpi)
+    paper = None if whole_sheet else paper_mask(cv2.cvtColor(work, cv2.COLOR_RGB2GRAY), dpi)
     work = flatten(work, dpi)
     if paper is not None:
         work = np.where(paper[:, :, None] > 0, work, 255).astype(np.uint8)
