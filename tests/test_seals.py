@@ -239,3 +239,18 @@ def test_a_clearly_read_seal_is_nobody_elses_when_the_school_is_not_known() -> N
     reading = SealReading(arc="舜德科技中等专业学校", bottom="", confidence=95.0)
     assert match_institution(reading, [], []).kind == "unreadable"
     assert match_institution(reading, ["株洲健康职业技术学院"], []).kind == "other_institution"
+
+
+def test_a_seal_in_the_shadow_across_a_photographed_sheet_is_found() -> None:
+    # A phone photo cut to its outline: a shadow darkens the lower left of the sheet, where
+    # the seal is. Told that the image is the whole sheet, the detector does not take the
+    # shadow for the desk around the paper.
+    page = _page((ROUND, 380, 1400))
+    height, width = page.pixels.shape[:2]
+    ys, xs = np.mgrid[0:height, 0:width]
+    shade = np.clip(1.0 - 0.55 * ((ys / height - xs / width) > 0.15), 0.0, 1.0)
+    shaded = (page.pixels.astype(np.float32) * shade[:, :, None]).astype(np.uint8)
+    photo = PageImage(number=1, pixels=shaded, dpi=DPI)
+    [seal] = find_seals(photo, whole_sheet=True)
+    cx, cy = seal.centre_px
+    assert abs(cx - 380) < 25 and abs(cy - 1400) < 25
