@@ -155,10 +155,22 @@ def parse_date(text: str, default_year: int | None = None) -> dt.date | None:
     return found[0][0] if found else None
 
 
+# A date whose separator between month and day OCR lost: 2022-0423.
+_RUN_ON_MONTH_DAY = re.compile(
+    r"(?<!\d)(?P<year>(?:19|20)\d{2})\s*[./\-]\s*(?P<month>\d{2})(?P<day>\d{2})(?!\d)"
+)
+
+
 def find_dates(text: str, default_year: int | None = None) -> list[tuple[dt.date, int, int]]:
     """Every date in an already matching_text()-ed string, with its span. A day that is no
-    day (2022/11/608:00, OCR having lost the space before 08:00) is tried as its first digit."""
+    day (2022/11/608:00, OCR having lost the space before 08:00) is tried as its first digit;
+    a month and day run together (2022-0423) are read apart."""
     found = []
+    run_on = [
+        (date, match.start(), match.end())
+        for match in _RUN_ON_MONTH_DAY.finditer(text)
+        if (date := _date_from_match(match, default_year)) is not None
+    ]
     for match in DATE_PATTERN.finditer(text):
         date = _date_from_match(match, default_year)
         end = match.end()
@@ -169,7 +181,8 @@ def find_dates(text: str, default_year: int | None = None) -> list[tuple[dt.date
                 date, end = _date_from_match(short, default_year), short.end()
         if date is not None:
             found.append((date, match.start(), end))
-    return found
+    found += [item for item in run_on if not any(item[1] < e and s < item[2] for _, s, e in found)]
+    return sorted(found, key=lambda item: item[1])
 
 
 def _date_from_match(match: re.Match[str], default_year: int | None) -> dt.date | None:

@@ -29,3 +29,12 @@ def test_a_school_name_before_the_phone_label_is_no_contact() -> None:
 def test_a_labelled_contact_wins_over_the_row_position() -> None:
     contact, _ = find_contact(["联系人：张三", "院校试点负责人\t李四\t联系电话\t0731-84561234"])
     assert contact.name == "张三"
+
+
+def test_a_phone_run_into_its_label_is_read() -> None:
+    # OCR lost the rule (or the colon) between the label and the number.
+    contact, evidence = find_contact(["院校试点负责人\t陈超超\t联系电话15308119881"])
+    assert contact.phone == "15308119881"
+    assert evidence["contact.phone"] == "院校试点负责人\t陈超超\t联系电话15308119881"
+    # A label with nothing after it gives no phone.
+    assert find_contact(["联系电话"])[0].phone is None

@@ -220,9 +220,31 @@ def test_a_fee_column_that_lost_its_due_word_is_the_fee_due(config: RoundConfig)
         ["合计", None, None, 40, 10, 1.2, 0.6],
     ]
     assert existing_tuples(read(rows, config)) == [("2021年第一批", "物流管理", "中级", 40, 10, 1.2, 0.6)]
-    # Without an 已-fee column a bare fee label names nothing: which fee it is stays untold.
-    alone = [rows[0], rows[1][:6], [*rows[2][:5], 1.2]]
+    # Without an 已-fee column or the 应 beside it a bare fee label names nothing: which fee
+    # it is stays untold.
+    alone = [rows[0], [*rows[1][:4], "完成考核数", "支付考核费用（万元）"], [*rows[2][:5], 1.2]]
     assert [r.fee_due_wan for r in read(alone, config).existing] == [None]
+
+
+def test_a_header_word_ocr_gave_to_the_label_before_is_moved_back(config: RoundConfig) -> None:
+    # 已考核人数 read across its border: 试点规模已 | 考核人数
+    rows: list[list[Any]] = [
+        ["已有试点信息"],
+        ["所属批次", "试点证书名称", "等级", "试点规模已", "考核人数", "应缴考核费", "已缴考核费"],
+        ["2021年第一批", "物流管理", "中级", 150, 121, 4.2, 2.13],
+    ]
+    assert existing_tuples(read(rows, config)) == [("2021年第一批", "物流管理", "中级", 150, 121, 4.2, 2.13)]
+
+
+def test_specks_read_as_short_scraps_across_a_row_are_no_pilot(config: RoundConfig) -> None:
+    rows: list[list[Any]] = [
+        ["已有试点情况"],
+        EXISTING_HEADER,
+        ["2020年第二批", "物流管理", "中级", 40, 10, 1.2, 1.2],
+        [None, "1", "1", None, None, None, None],
+        ["合计", None, None, 40, 10, 1.2, 1.2],
+    ]
+    assert [r.certificate for r in read(rows, config).existing] == ["物流管理"]
 
 
 @pytest.mark.parametrize("remnant", ["批", "JFU", "·"])

@@ -37,6 +37,8 @@ def test_fold_width_is_length_preserving() -> None:
         # OCR reads the written year's 〇 as a letter or a digit.
         ("二O二二年九月二十四日", dt.date(2022, 9, 24)),
         ("二0二二年九月二十四日", dt.date(2022, 9, 24)),
+        # OCR lost the dash between month and day.
+        ("2022-0423", dt.date(2022, 4, 23)),
     ],
 )
 def test_parse_date_forms(written: str, expected: dt.date) -> None:

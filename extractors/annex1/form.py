@@ -129,6 +129,7 @@ def _contact_from(line: str, label: re.Pattern[str], contact: Contact, evidence:
         evidence["contact.phone"] = line
 
 
+_RUN_ON_PHONE = re.compile(rf"(?:{_PHONE_NAMES})\s*({_PHONE.pattern})")
 _PHONE_CELL = re.compile(rf"^(?:{_PHONE_NAMES})\s*[:：]?$")
 _PERSON = re.compile(r"^[\u4e00-\u9fff·]{2,5}$")
 
@@ -163,6 +164,12 @@ def find_contact(lines: list[str]) -> tuple[Contact, dict[str, str]]:
                 continue
             contact.phone = re.sub(r"\s", "", phone.group(0) if phone else value)
             evidence["contact.phone"] = line
+    for line in lines if contact.phone is None else []:
+        # OCR lost the colon or the rule between the label and the number: 联系电话15308119881
+        if (run_on := _RUN_ON_PHONE.search(line)) is not None:
+            contact.phone = re.sub(r"\s", "", run_on.group(1))
+            evidence["contact.phone"] = line
+            break
     return contact, evidence
 
 

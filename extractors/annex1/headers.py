@@ -97,12 +97,35 @@ def _is_foreign_header(row: list[str]) -> bool:
 _BARE_FEE = re.compile(r"费用|缴费|支付|金额")
 
 
+# The word a label opens with that OCR may give to the label before it (试点规模已 | 考核人数).
+_LEADING_WORDS = "已应实"
+
+
+def _relabelled(row: list[str]) -> list[str]:
+    """Header labels with a leading 已/应/实 that OCR put at the end of the label before
+    moved back where it belongs."""
+    labels = list(row)
+    for index in range(len(labels) - 1):
+        here, after = label_key(labels[index]), label_key(labels[index + 1])
+        if (
+            len(here) > 2
+            and here[-1] in _LEADING_WORDS
+            and after
+            and after[0] != here[-1]
+            and header_field(here[:-1]) is not None
+            and labels[index] != labels[index + 1]
+        ):
+            labels[index] = labels[index].rstrip()[:-1]
+            labels[index + 1] = here[-1] + labels[index + 1]
+    return labels
+
+
 def row_fields(row: list[str], usable: list[bool] | None = None) -> dict[str, int]:
     """Each field named in a row, at the first (usable) column naming it. A bare fee label
     beside an 已-fee column is the fee due, the one column of the pair left."""
     fields: dict[str, int] = {}
     bare_fee: int | None = None
-    for column, text in enumerate(row):
+    for column, text in enumerate(_relabelled(row)):
         if usable is not None and not usable[column]:
             continue
         name = header_field(text)

@@ -325,6 +325,10 @@ def is_filler(row: list[str], section: Section) -> bool:
         return True
     if len(filled) == 1 and _is_remnant(filled[0]):
         return True
+    if all(len(value.strip()) <= 2 for value in filled) and not any(
+        values.get(name, "").strip() for name in ("scale", "completed", "batch")
+    ):
+        return True  # specks read as 1 | 1 across the row: no batch, no count, no name
     texts = [text for text in row if text]
     return len(texts) >= 3 and len(set(texts)) == 1
 

@@ -14,6 +14,7 @@ import json
 import re
 import statistics
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Literal
 
@@ -30,7 +31,7 @@ from extractors.vision.tesseract import TesseractEngine
 from schemas.facts import Box, Word
 
 # Bump when preparation or reading changes, so cached pages are read again.
-_PIPELINE_VERSION = "11"
+_PIPELINE_VERSION = "12"
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 # Below this mean confidence, or with this little Chinese on an inked page, the page may lie
 # sideways or upside down: ask the engine's orientation detector.
@@ -256,6 +257,34 @@ def _has_ink(image: np.ndarray, box: Box) -> bool:
     return crop.size > 0 and float(np.count_nonzero(crop < 128)) / crop.size > 0.004
 
 
+def _ink_after(image: np.ndarray, box: Box, words: list[OcrWord]) -> bool:
+    """Print in the cell right after the last word read: a good part of the next few
+    characters' width is inked."""
+    if not words:
+        return False
+    size = statistics.median(w.bottom - w.top for w in words)
+    top = int(min(w.top for w in words))
+    bottom = int(max(w.bottom for w in words))
+    start = int(max(w.x1 for w in words) + 0.5 * size)
+    end = int(min(box.x1 - 3, start + 6 * size))
+    if end - start < 2 * size or bottom <= top:
+        return False
+    inked = (image[top:bottom, start:end] < 128).any(axis=0)
+    return int(np.count_nonzero(inked)) >= size and float(inked.mean()) > 0.25
+
+
+def _reads_more(old: list[OcrWord], again: list[OcrWord]) -> bool:
+    """The second reading holds the first and more, as surely: its text runs on past where
+    the first stopped."""
+    before = "".join(w.text for w in sorted(old, key=lambda w: w.x0))
+    after = "".join(w.text for w in sorted(again, key=lambda w: w.x0))
+    return (
+        len(after) > len(before)
+        and _mean_confidence(again) >= _mean_confidence(old) - 5
+        and SequenceMatcher(None, before, after[: len(before)]).ratio() >= 0.8
+    )
+
+
 def _reread_cells(
     image: np.ndarray, words: list[OcrWord], grid: list[GridRow], engine: OcrEngine
 ) -> list[OcrWord]:
@@ -272,13 +301,19 @@ def _reread_cells(
         inside = [i for i, word in enumerate(words) if i not in taken and _inside(word, box)]
         taken.update(inside)
         old = [words[i] for i in inside]
-        doubtful = (
-            any(_LATIN.search(w.text) for w in old)
-            # A word running over the cell's border was read across an erased rule (450|399).
-            or any(w.x1 > box.x1 + 4 or w.x0 < box.x0 - 4 for w in old)
-            or (old and _mean_confidence(old) < _TRUSTED)
-            or (not old and _has_ink(image, box))
-        )
+        # A word running over the cell's border was read across an erased rule (450|399).
+        across = any(w.x1 > box.x1 + 4 or w.x0 < box.x0 - 4 for w in old)
+        if isinstance(engine, TesseractEngine):
+            doubtful = (
+                across
+                or any(_LATIN.search(w.text) for w in old)
+                or (old and _mean_confidence(old) < _TRUSTED)
+                or (not old and _has_ink(image, box))
+            )
+        else:
+            # RapidOCR reads what it finds well; what it misses is text its detector cut
+            # short where a stamp's ring crosses the line (日期：2022年 | 4月23日).
+            doubtful = across or _ink_after(image, box, old)
         if not doubtful:
             replaced.extend(old)
             continue
@@ -288,7 +323,10 @@ def _reread_cells(
             OcrWord(w.text, w.x0 + x0, w.top + top, w.x1 + x0, w.bottom + top, w.confidence)
             for w in (reread(crop) if crop.size else [])
         ]
-        better = bool(again) and (not old or _surer_or_cleaner(old, again))
+        if isinstance(engine, TesseractEngine):
+            better = bool(again) and (not old or _surer_or_cleaner(old, again))
+        else:
+            better = _reads_more(old, again)
         replaced.extend(again if better else old)
     replaced.extend(word for i, word in enumerate(words) if i not in taken)
     return replaced

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import cv2
 import numpy as np
 
 from extractors.errors import OcrError
@@ -61,6 +62,31 @@ class RapidOcrEngine:
             quad, text, score = line[0], str(line[1]), float(line[2])
             words += split_line(text, [(float(x), float(y)) for x, y in quad], score * 100.0)
         return words
+
+    def read_block(self, image: np.ndarray) -> list[OcrWord]:
+        """A small block (a table cell) read alone: cut to its ink, on the white margin the
+        detector needs around text (in a long, thin crop of a wide cell it finds nothing)."""
+        gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+        columns = np.flatnonzero((gray < 160).any(axis=0))
+        if columns.size == 0:
+            return []
+        pad = max(8, image.shape[0] // 4)
+        left = max(0, int(columns[0]) - pad)
+        right = min(image.shape[1], int(columns[-1]) + pad + 1)
+        padded = cv2.copyMakeBorder(
+            np.ascontiguousarray(image[:, left:right]),
+            pad,
+            pad,
+            pad,
+            pad,
+            cv2.BORDER_CONSTANT,
+            value=(255, 255, 255),
+        )
+        shift = left - pad
+        return [
+            OcrWord(w.text, w.x0 + shift, w.top - pad, w.x1 + shift, w.bottom - pad, w.confidence)
+            for w in self.read(padded)
+        ]
 
 
 def recognise_line(image: np.ndarray) -> tuple[str, Any]:
