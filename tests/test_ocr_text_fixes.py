@@ -6,7 +6,8 @@ from checks import run_rules
 from extractors.annex1.scanned import _batch_as_read, _cleaned
 from extractors.normalize import misread_name, typed_school
 from extractors.vision.engine import OcrWord
-from extractors.vision.ocr_page import _digit_fixes, _fixed_confusions
+from extractors.vision.word_checks import digit_fixes as digit_fixes
+from extractors.vision.word_checks import fixed_confusions as fixed_confusions
 from schemas.annex1 import Annex1Data, NewApplicationRow
 from schemas.round_config import load_round_config
 from schemas.school import Annex1Summary, PlanSummary, SchoolFacts
@@ -15,13 +16,13 @@ VALID = ["2019年第一批", "2019年第二批", "2020年第一批", "2020年第
 
 
 def test_letters_for_digits_and_one_for_a_dash() -> None:
-    assert _digit_fixes("2022-1i-06") == "2022-11-06"
-    assert _digit_fixes("1O月") == "10月"
-    assert _digit_fixes("08:00一12:00") == "08:00—12:00"
-    assert _digit_fixes("甲方〈试点院校〉") == "甲方（试点院校）"
+    assert digit_fixes("2022-1i-06") == "2022-11-06"
+    assert digit_fixes("1O月") == "10月"
+    assert digit_fixes("08:00一12:00") == "08:00—12:00"
+    assert digit_fixes("甲方〈试点院校〉") == "甲方（试点院校）"
     # Chinese text keeps its 一 and its letters.
-    assert _digit_fixes("一、基本信息") == "一、基本信息"
-    assert _digit_fixes("第一批 Web前端") == "第一批 Web前端"
+    assert digit_fixes("一、基本信息") == "一、基本信息"
+    assert digit_fixes("第一批 Web前端") == "第一批 Web前端"
 
 
 def test_a_lone_one_between_numbers_is_a_dash() -> None:
@@ -30,7 +31,7 @@ def test_a_lone_one_between_numbers_is_a_dash() -> None:
         OcrWord("一", 52, 0, 60, 10, 90),
         OcrWord("12:00", 62, 0, 110, 10, 90),
     ]
-    assert [w.text for w in _fixed_confusions(words)] == ["08:00", "—", "12:00"]
+    assert [w.text for w in fixed_confusions(words)] == ["08:00", "—", "12:00"]
 
 
 def test_misread_names_map_to_the_one_known_name() -> None:
