@@ -72,7 +72,8 @@ PLAN_LABELS: list[LabelSpec] = [
     ),
     LabelSpec(
         "exam_period",
-        r"(?:计划|拟|预计)?(?:考核(?:时间段|时段|期间|起止时间|起止日期|时间范围|周期|日期范围)"
+        # 起止 as OCR reads it too (起上, 起正): the label's other words fix its meaning.
+        r"(?:计划|拟|预计)?(?:考核(?:时间段|时段|期间|起[\u4e00-\u9fff]?(?:时间|日期)|时间范围|周期|日期范围)"
         r"|考试时间段|考核时间(?!安排|表))",
     ),
     LabelSpec(

@@ -6,8 +6,7 @@ from checks import run_rules
 from extractors.annex1.scanned import _batch_as_read, _cleaned
 from extractors.normalize import misread_name, typed_school
 from extractors.vision.engine import OcrWord
-from extractors.vision.word_checks import digit_fixes as digit_fixes
-from extractors.vision.word_checks import fixed_confusions as fixed_confusions
+from extractors.vision.word_checks import digit_fixes, fixed_confusions
 from schemas.annex1 import Annex1Data, NewApplicationRow
 from schemas.round_config import load_round_config
 from schemas.school import Annex1Summary, PlanSummary, SchoolFacts
@@ -32,6 +31,20 @@ def test_a_lone_one_between_numbers_is_a_dash() -> None:
         OcrWord("12:00", 62, 0, 110, 10, 90),
     ]
     assert [w.text for w in fixed_confusions(words)] == ["08:00", "—", "12:00"]
+
+
+def test_a_dot_between_chinese_characters_is_a_comma_and_a_speck_before_a_line_goes() -> None:
+    line = [OcrWord(ch, 10 * i, 0, 10 * i + 9, 10, 95) for i, ch in enumerate(["教", "室", "．", "可", "容"])]
+    assert "".join(w.text for w in fixed_confusions(line)) == "教室，可容"
+    # After a number the dot is the number's: 1.5万元, an item's 1.
+    numbered = [
+        OcrWord("1", 0, 0, 5, 10, 95),
+        OcrWord(".", 6, 0, 8, 10, 95),
+        OcrWord("笔", 10, 0, 19, 10, 95),
+    ]
+    assert "".join(w.text for w in fixed_confusions(numbered)) == "1.笔"
+    speck = [OcrWord(".", 0, 0, 3, 10, 95), OcrWord("英", 5, 0, 14, 10, 95), OcrWord("语", 15, 0, 24, 10, 95)]
+    assert "".join(w.text for w in fixed_confusions(speck)) == "英语"
 
 
 def test_misread_names_map_to_the_one_known_name() -> None:

@@ -10,7 +10,7 @@ import re
 
 from extractors.classify import classify_pages, page_title, title_kind
 from extractors.layout import logical_lines, with_table_rows
-from extractors.plan.attachments import titled_attachments
+from extractors.plan.attachments import read_attachments, titled_attachments
 from extractors.plan.parts import (
     amount_wan,
     count_people,
@@ -157,6 +157,21 @@ def test_an_attachment_title_whose_end_is_on_the_next_line_is_one_title() -> Non
         PlanLine(1, "行）》"),
     ]
     assert titled_attachments(lines) == ["学院1+X证书制度试点工作管理办法", "学院学分转换管理办法(试行)"]
+
+
+def test_an_unmarked_item_of_a_ticked_checklist_is_not_attached() -> None:
+    # On a photo the empty boxes are too faint to read; the ticked one is read.
+    visual = [
+        PlanLine(1, "6.佐证材料"),
+        PlanLine(1, "1.相关专业人才培养方案"),
+        PlanLine(1, "2.书证融通学分转换方案 √"),
+        PlanLine(1, "3.其他佐证材料"),
+        PlanLine(1, "7.其他说明"),
+    ]
+    assert read_attachments(visual, visual) == {"credit_exchange"}
+    # With no item marked, what is listed is attached.
+    plain = [PlanLine(1, line.text.replace(" √", "")) for line in visual]
+    assert read_attachments(plain, plain) == {"training_plan", "credit_exchange", "other"}
 
 
 def test_a_table_row_whose_number_was_lost_is_still_a_person() -> None:

@@ -135,7 +135,11 @@ def read_attachments(blocks: list[PlanLine], visual: list[PlanLine]) -> set[str]
     if titles is not None:
         return {kind for title in titles if (kind := _kind(title)) is not None}
     flags: set[str] = set()
-    for item in _attachment_section(visual):
+    items = _attachment_section(visual)
+    # In a checklist where some items are ticked, an item with no mark at all was not: its
+    # empty box was too faint to read (a photo), or the school left it blank.
+    ticked_list = any(_POSITIVE_MARK.search(fold_width(item)) for item in items)
+    for item in items:
         folded = fold_width(item)
         bare = re.sub(r"[\s☑√✓✔■□☐☒×✗✘\[\]()（）.、．。0-9:：]", "", folded)
         if not bare or bare in ("无", "暂无", "没有", "无附件"):
@@ -145,7 +149,7 @@ def read_attachments(blocks: list[PlanLine], visual: list[PlanLine]) -> set[str]
                 continue
             negative = _NEGATIVE_MARK.search(folded) is not None
             positive = _POSITIVE_MARK.search(folded) is not None
-            if positive or not negative:
+            if positive or not (negative or ticked_list):
                 flags.add(name)
             break
     return flags

@@ -29,7 +29,7 @@ from extractors.vision.word_checks import fixed_confusions, mean_confidence
 from schemas.facts import Box, Word
 
 # Bump when preparation or reading changes, so cached pages are read again.
-_PIPELINE_VERSION = "12"
+_PIPELINE_VERSION = "13"
 
 
 class OcrOptions(BaseModel):

@@ -114,6 +114,15 @@ def fixed_confusions(words: list[OcrWord]) -> list[OcrWord]:
             ordered = ordered[1:]
         for index, word in enumerate(ordered):
             text = digit_fixes(word.text)
+            # Between two Chinese characters a dot is a comma read small: Chinese prose ends
+            # its sentences with 。
+            if (
+                text in (".", "．")
+                and 0 < index < len(ordered) - 1
+                and CJK.fullmatch(ordered[index - 1].text[-1:])
+                and CJK.fullmatch(ordered[index + 1].text[:1])
+            ):
+                text = "，"
             if text == "一" and 0 < index < len(ordered) - 1:
                 before, after = ordered[index - 1].text, ordered[index + 1].text
                 if before[-1:].isdigit() and after[:1].isdigit():
