@@ -186,6 +186,11 @@ def test_match_names_another_school_a_department_an_organisation_or_nothing() ->
     assert org.kind == "organisation"
     assert match_institution(SealReading("辊州软广", "", 20), [SCHOOL], OTHERS).kind == "unreadable"
     assert match_institution(SealReading("人人", "", 40), [SCHOOL], OTHERS).kind == "unreadable"
+    # Only the generic ending read, however clearly: anybody's seal, so nobody else's.
+    assert match_institution(SealReading("职业技术学院", "", 72), [SCHOOL], OTHERS).kind == "unreadable"
+    # A clearly read name that is none of the round's is another institution's.
+    unknown = match_institution(SealReading("岳麓山外国语职业技术学院", "", 80), [SCHOOL], OTHERS)
+    assert unknown.kind == "other_institution"
 
 
 def test_the_ring_text_of_a_clean_tilted_seal_is_read_and_matched_with_tesseract() -> None:

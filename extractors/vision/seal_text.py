@@ -120,6 +120,13 @@ def distinctive(name: str) -> str:
     return key
 
 
+def _named_part(read: str) -> str:
+    """The reading without the longest generic ending it has (职业技术学院, 学校 …)."""
+    key = match_key(read)
+    ends = [end for end in GENERIC_ENDS if key.endswith(end)]
+    return key[: -len(max(ends, key=len))] if ends else key
+
+
 def _best(read: str, names: list[str]) -> tuple[str | None, float, float]:
     """(name, share of the whole name read, share of its distinctive part read), best first
     by the distinctive part."""
@@ -185,7 +192,8 @@ def match_institution(
     )
     if poorly_read_other and reading.confidence >= 40:
         return SealMatch("other_institution", quoted, other_name, other)
-    clearly_read = len(arc) >= 6 and reading.confidence >= 60
+    # A name is read only when more than its generic ending is: 职业技术学院 alone is anybody's.
+    clearly_read = len(arc) >= 6 and reading.confidence >= 60 and len(_named_part(arc)) >= 3
     # Whose seal it is not can be said only when whose it should be is known.
     if clearly_read and school_names and own < 0.35 and other < 0.5:
         if any(w in arc for w in ORGANISATION_WORDS):
