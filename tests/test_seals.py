@@ -11,8 +11,9 @@ import pytest
 from PIL import Image, ImageFilter
 
 from extractors.vision.images import PageImage
+from extractors.vision.seal_ink import page_colour
 from extractors.vision.seal_text import SealReading, match_institution, read_seal, shared_ratio
-from extractors.vision.seals import find_seals, page_colour
+from extractors.vision.seals import find_seals
 from fixtures.seals.draw import SealSpec, seal_picture
 from schemas.facts import PageFacts
 

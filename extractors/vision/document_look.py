@@ -20,8 +20,9 @@ import numpy as np
 
 from extractors.vision.images import PageImage
 from extractors.vision.prepare import flatten, page_outline, rotate
+from extractors.vision.seal_ink import page_colour
 from extractors.vision.seal_text import SealMatch, SealReading, crop_png, match_institution, read_seal
-from extractors.vision.seals import WORK_DPI, SealCandidate, find_seals, page_colour
+from extractors.vision.seals import WORK_DPI, SealCandidate, find_seals
 from extractors.vision.signatures import SignatureCandidate, find_signatures
 from schemas.facts import Box, PageFacts, SealFact, SignatureFact
 from schemas.seal_review import PageSeen, Part, Party, SealReview, SealSeen, SignatureSeen

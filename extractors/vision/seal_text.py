@@ -24,7 +24,8 @@ import pytesseract
 from extractors.errors import OcrError
 from extractors.normalize import match_key
 from extractors.vision.images import PageImage
-from extractors.vision.seals import SealCandidate, flatten
+from extractors.vision.seal_ink import flatten
+from extractors.vision.seals import SealCandidate
 from schemas.facts import Box
 from schemas.seal_review import MatchKind
 

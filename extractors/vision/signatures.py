@@ -18,7 +18,8 @@ import cv2
 import numpy as np
 
 from extractors.vision.images import PageImage
-from extractors.vision.seals import SealCandidate, flatten, mm_to_px, red_mask
+from extractors.vision.seal_ink import flatten, mm_to_px, red_mask
+from extractors.vision.seals import SealCandidate
 from schemas.facts import Box, PageFacts, SignatureFact, Word
 from schemas.seal_review import Party, SignatureVerdict
 
