@@ -288,6 +288,11 @@ def pipeline_report(folder: Path) -> None:
     config = load_round_config(folder / "round.toml")
     extractor = plan_extractor_for(config)
     ocr = OcrOptions(cache_dir=DEFAULT_OUT / "cache")  # the run's page cache: a rerun re-OCRs nothing
+    truth = {
+        document["path"]: document
+        for document in json.loads((folder / "truth.json").read_text(encoding="utf-8"))["documents"]
+    }
+    by_render = Tally()
     seconds, pages, documents = 0.0, 0, 0
     for path in sorted((folder / "uploads").rglob("*.pdf")):
         content = path.read_bytes()
@@ -304,10 +309,27 @@ def pipeline_report(folder: Path) -> None:
         review = result.plan.seal_review
         pages += len(review.pages) if review is not None else 0
         documents += 1
+        document = truth.get(f"uploads/{source}")
+        if review is None or document is None:
+            continue
+        # Per page looked at, as outside_report counts: the page turned and a photo cut to its
+        # sheet as the pipeline does, which the raw render above is not.
+        render = document["render"]
+        for page in review.pages:
+            found = sum(1 for seal in review.seals if seal.page == page.number)
+            expected = sum(1 for seal in document.get("seals", []) if int(seal["page"]) == page.number)
+            by_render.tp[render] += min(found, expected)
+            by_render.fp[render] += max(0, found - expected)
+            by_render.fn[render] += max(0, expected - found)
     _table(
         f"Outside round: the seal and signature step in the pipeline ({documents} plan PDFs)",
         ("pages looked at", "seconds", "seconds per page"),
         [(pages, f"{seconds:.1f}", f"{seconds / max(1, pages):.3f}")],
+    )
+    _table(
+        "Outside round: seals per page the pipeline looked at (plan and agreement pages)",
+        ("", "found", "false", "missed", "precision", "recall"),
+        [by_render.row(k) for k in by_render.labels()],
     )
 
 
