@@ -293,13 +293,13 @@ def _cell_wrapped_into(line: Line, rows: list[Line]) -> tuple[int, int] | None:
     if len(line.cells) > 1 or not line.text.strip():
         return None
     height = max(line.box.bottom - line.box.top, 1.0)
+    slack = 0.5 * height
     best: tuple[float, int, int] | None = None
     for row_index, row in enumerate(rows):
         overlap = min(row.box.bottom, line.box.bottom) - max(row.box.top, line.box.top)
         if overlap < 0.3 * height:
             continue
         for cell_index, cell in enumerate(row.cells):
-            slack = 0.5 * height
             within = cell.box.x0 - slack <= line.box.x0 and line.box.x1 <= cell.box.x1 + slack
             if within and (best is None or overlap > best[0]):
                 best = (overlap, row_index, cell_index)

@@ -123,22 +123,22 @@ def _with_blocks(pages: list[_PageRead]) -> list[PageFacts]:
     """The pages' facts with their logical lines, wrapped at the document's own right edge:
     the edge of all its pages of one size. A flattened photo has a size of its own (and its
     points are not a printed page's), so its lines wrap at its own edge."""
+
+    def size(page: _PageRead) -> tuple[int, int]:
+        return round(page.facts.width), round(page.facts.height)
+
     sizes: dict[tuple[int, int], list[_PageRead]] = {}
     for page in pages:
-        sizes.setdefault((round(page.facts.width), round(page.facts.height)), []).append(page)
+        sizes.setdefault(size(page), []).append(page)
     edges = {
-        size: text_right_edge(
+        key: text_right_edge(
             [line for page in same for line in page.facts.lines], max(page.facts.width for page in same)
         )
-        for size, same in sizes.items()
+        for key, same in sizes.items()
     }
     return [
         page.facts.model_copy(
-            update={
-                "blocks": with_table_rows(
-                    page.free_lines, page.rows, edges[(round(page.facts.width), round(page.facts.height))]
-                )
-            }
+            update={"blocks": with_table_rows(page.free_lines, page.rows, edges[size(page)])}
         )
         for page in pages
     ]

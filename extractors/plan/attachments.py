@@ -125,7 +125,8 @@ def titled_attachments(blocks: list[PlanLine]) -> list[str] | None:
             break
         titles += found
         tail = folded[folded.rfind("》") + 1 :]
-        open_title = tail[tail.rfind("《") :] if "《" in tail and len(tail) - tail.rfind("《") <= 80 else ""
+        opening = tail.rfind("《")
+        open_title = tail[opening:] if opening >= 0 and len(tail) - opening <= 80 else ""
     return titles or None
 
 

@@ -24,6 +24,13 @@ class OcrWord:
     bottom: float
     confidence: float  # 0-100
 
+    def moved(self, dx: float, dy: float) -> OcrWord:
+        """The same word in the pixels of a larger image, where the one read was a crop of it
+        at (``dx``, ``dy``)."""
+        return OcrWord(
+            self.text, self.x0 + dx, self.top + dy, self.x1 + dx, self.bottom + dy, self.confidence
+        )
+
 
 class OcrEngine(Protocol):
     """An OCR engine: ``name`` goes into cache keys and benchmark tables."""

@@ -82,11 +82,7 @@ class RapidOcrEngine:
             cv2.BORDER_CONSTANT,
             value=(255, 255, 255),
         )
-        shift = left - pad
-        return [
-            OcrWord(w.text, w.x0 + shift, w.top - pad, w.x1 + shift, w.bottom - pad, w.confidence)
-            for w in self.read(padded)
-        ]
+        return [word.moved(left - pad, -pad) for word in self.read(padded)]
 
 
 def recognise_line(image: np.ndarray) -> tuple[str, Any]:

@@ -52,10 +52,7 @@ def reread_lines(image: np.ndarray, words: list[OcrWord], engine: OcrEngine) -> 
         top = int(max(min(w.top for w in line) - pad, 0))
         x1 = int(min(max(w.x1 for w in line) + pad, width))
         bottom = int(min(max(w.bottom for w in line) + pad, height))
-        again = [
-            OcrWord(w.text, w.x0 + x0, w.top + top, w.x1 + x0, w.bottom + top, w.confidence)
-            for w in reread(image[top:bottom, x0:x1])
-        ]
+        again = [word.moved(x0, top) for word in reread(image[top:bottom, x0:x1])]
         better = bool(again) and (
             (headless(line) and not headless(again))
             or surer_or_cleaner(line, again)
@@ -98,12 +95,15 @@ def _ink_after(image: np.ndarray, box: Box, words: list[OcrWord]) -> bool:
 def reread_cells(
     image: np.ndarray, words: list[OcrWord], grid: list[GridRow], engine: OcrEngine
 ) -> list[OcrWord]:
-    """Table cells whose reading is doubtful (stray Latin letters, unsure, or nothing read
-    where there is ink) read again one cell at a time: the page pass mistakes bold or
-    two-line headers (试点规模（人）) for English, and a cell alone is read as Chinese."""
+    """Table cells whose reading is doubtful read again one cell at a time. Tesseract's page
+    pass mistakes bold or two-line headers (试点规模（人）) for English, is unsure, or reads
+    nothing where there is ink: a cell alone is read as Chinese, and the surer or cleaner
+    reading kept. RapidOCR's detector cuts a line short where a stamp's ring crosses it: a cell
+    whose print goes on after its last word is read again, and kept when it reads on."""
     reread = getattr(engine, "read_block", None)
     if reread is None or not grid:
         return words
+    careful = isinstance(engine, TesseractEngine)
     cells = [box for row in grid for box in row if box is not None]
     taken: set[int] = set()
     replaced: list[OcrWord] = []
@@ -113,7 +113,7 @@ def reread_cells(
         old = [words[i] for i in inside]
         # A word running over the cell's border was read across an erased rule (450|399).
         across = any(w.x1 > box.x1 + 4 or w.x0 < box.x0 - 4 for w in old)
-        if isinstance(engine, TesseractEngine):
+        if careful:
             doubtful = (
                 across
                 or any(LATIN.search(w.text) for w in old)
@@ -121,19 +121,14 @@ def reread_cells(
                 or (not old and _has_ink(image, box))
             )
         else:
-            # RapidOCR reads what it finds well; what it misses is text its detector cut
-            # short where a stamp's ring crosses the line (日期：2022年 | 4月23日).
-            doubtful = across or _ink_after(image, box, old)
+            doubtful = across or _ink_after(image, box, old)  # 日期：2022年 | 4月23日
         if not doubtful:
             replaced.extend(old)
             continue
         x0, top = int(box.x0) + 2, int(box.top) + 2
         crop = image[top : int(box.bottom) - 2, x0 : int(box.x1) - 2]
-        again = [
-            OcrWord(w.text, w.x0 + x0, w.top + top, w.x1 + x0, w.bottom + top, w.confidence)
-            for w in (reread(crop) if crop.size else [])
-        ]
-        if isinstance(engine, TesseractEngine):
+        again = [word.moved(x0, top) for word in (reread(crop) if crop.size else [])]
+        if careful:
             better = bool(again) and (not old or surer_or_cleaner(old, again))
         else:
             better = reads_more(old, again)
