@@ -10,12 +10,13 @@ from pathlib import Path
 import openpyxl
 import pytest
 from cli_runner import run_cli
+from shared_data import CORPUS as SHARED_CORPUS
 
 from fixtures.generate import build_document
 from schemas.export import ExportFile
 from schemas.round_config import load_round_config
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "pdf"
+CORPUS = SHARED_CORPUS / "pdf"
 SEED = 31
 # index -> variant; index 2's defect gets corrected in the third run.
 DOCUMENTS = {1: "clean", 2: "fee_negated", 3: "level_invalid", 4: "agreement_missing"}

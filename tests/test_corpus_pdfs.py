@@ -4,12 +4,13 @@ none raises."""
 from pathlib import Path
 
 import pytest
+from shared_data import CORPUS as SHARED_CORPUS
 
 from checks import check_document
 from extractors.plan_document import extract_plan_document, plan_extractor_for
 from schemas.round_config import load_round_config
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "pdf"
+CORPUS = SHARED_CORPUS / "pdf"
 CONFIG = load_round_config()
 EXTRACTOR = plan_extractor_for(CONFIG)
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from shared_data import CORPUS as SHARED_CORPUS
 
 from extractors.mail import MailAttachment, ParsedMessage, decode_header_text, parse_message
 from fixtures.mail import (
@@ -29,7 +30,7 @@ from fixtures.mail import (
 )
 from schemas.limits import Limits
 
-CORPUS = Path("/work/shared/corpus/eml")
+CORPUS = SHARED_CORPUS / "eml"
 BEIJING = dt.timezone(dt.timedelta(hours=8))
 
 ANNEX1 = "附件1：长沙民政职业技术学院1+X证书试点信息统计表（2022）.xlsx"

@@ -14,6 +14,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from PIL import Image
+from shared_data import CORPUS as SHARED_CORPUS
 from sqlalchemy import create_engine, text
 from test_annex1 import ole_file
 
@@ -28,7 +29,7 @@ from schemas.round_config import load_round_config
 
 CONFIG = load_round_config()
 EXTRACTOR = plan_extractor_for(CONFIG)
-CORPUS_EML = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "eml"
+CORPUS_EML = SHARED_CORPUS / "eml"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 

@@ -12,10 +12,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 from cli_runner import run_cli
+from shared_data import OUTSIDE_ROUND
 
 from schemas.export import ExportFile
 
-OUTSIDE = Path(__file__).resolve().parents[1].parent / "shared" / "samples" / "outside-round"
+OUTSIDE = OUTSIDE_ROUND
 UNSTAMPED_PLAN = "石门县机电职业技术学校/石门县机电职业技术学校-幼儿照护（初级）试点方案及合作协议.pdf"
 
 

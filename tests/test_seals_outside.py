@@ -10,9 +10,9 @@ import email
 import io
 import zipfile
 from email import policy
-from pathlib import Path
 
 import pytest
+from shared_data import OUTSIDE_ROUND
 
 from checks import check_document
 from extractors.plan_document import plan_extractor_for
@@ -20,7 +20,7 @@ from extractors.received import Origin, extract_received
 from schemas.document import DocumentResult
 from schemas.round_config import load_round_config
 
-OUTSIDE = Path(__file__).resolve().parents[1].parent / "shared" / "samples" / "outside-round"
+OUTSIDE = OUTSIDE_ROUND
 CONFIG = load_round_config(OUTSIDE / "round.toml")
 SEAL_RULES = {
     "plan.seal_missing",
