@@ -20,7 +20,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from extractors.mail import parse_message
 from fixtures.generate import build_document
-from fixtures.round import generate_round
+from fixtures.round import UNSIGNED_RULES, generate_round
 from fixtures.scan.__main__ import main as scan_main
 from fixtures.scan.degrade import RENDERS, ScanProfile, blank_page, degrade
 from fixtures.scan.pdf import ScanJob, Stamp, page_texts, scan_pdf
@@ -231,6 +231,11 @@ def test_scanned_round_annex1_scans_travel_in_their_emails(
         for row in tables[record["school"]]["new"]:
             assert re.sub(r"[（）()]", "", row["certificate"]) in printed
         assert record["seal"] == record["school"]
+    # A school whose stamped scan is now sent is asked for it no more.
+    scanned = {record["school"] for record in truth["annex1"]}
+    for entry in manifest["schools"]:
+        if entry["school"] in scanned:
+            assert not set(UNSIGNED_RULES) & set(entry["expected_rules"]), entry["school"]
 
 
 def test_scanned_round_outside_truth_carries_render_and_profile(

@@ -20,8 +20,10 @@ from reportlab.pdfgen import canvas
 from benchmarks.ocr_pages import cer
 from extractors.errors import OcrError
 from extractors.vision.engine import OcrWord
-from extractors.vision.rapid import split_line, tokens
+from extractors.vision.rapid import RapidOcrEngine, split_line, tokens
+from extractors.vision.rereading import reread_cells
 from extractors.vision.tesseract import TesseractEngine
+from schemas.facts import Box
 
 LINES = (
     "学校名称：常德财经中等专业学校",
@@ -120,3 +122,28 @@ def test_a_tall_line_is_vertical_text_read_top_to_bottom() -> None:
     assert [word.text for word in words] == ["试", "点", "方", "案"]
     assert [round(word.top) for word in words] == [0, 100, 200, 300]
     assert all(word.x0 == 10 and word.x1 == 50 for word in words)
+
+
+def test_rapid_reads_a_cell_again_where_its_print_goes_on_after_the_last_word(
+    chinese_lines_page: np.ndarray,
+) -> None:
+    # RapidOCR's detector cuts a line short where a seal's ring crosses it (日期：2022年 |
+    # 4月23日): the cell is read again alone, and the fuller reading kept.
+    engine = RapidOcrEngine()
+    words = engine.read(chinese_lines_page)
+    third = sorted((w for w in words if line_of(w) == 2), key=lambda w: w.x0)
+    others = [w for w in words if line_of(w) != 2]
+    box = Box(
+        x0=min(w.x0 for w in third) - 20,
+        top=min(w.top for w in third) - 12,
+        x1=max(w.x1 for w in third) + 60,
+        bottom=max(w.bottom for w in third) + 12,
+    )
+    cut = third[:4]  # 报考人数 read, the rest of the line lost
+    reread = reread_cells(chinese_lines_page, [*others, *cut], [[box]], engine)
+    in_cell = sorted((w for w in reread if line_of(w) == 2), key=lambda w: w.x0)
+    assert cer("".join(w.text for w in in_cell), LINES[2]) < 0.08
+    assert len(reread) == len(others) + len(in_cell)
+    # A cell read whole is left as it was.
+    again = reread_cells(chinese_lines_page, words, [[box]], engine)
+    assert len(again) == len(words) and set(again) == set(words)

@@ -7,9 +7,11 @@ x=90 to x=500, so a line that reaches ~500 is a wrapped one.
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 from extractors.classify import classify_pages, page_title, title_kind
 from extractors.layout import logical_lines, with_table_rows
+from extractors.pdf_text import _PageRead, _with_blocks, group_lines
 from extractors.plan.attachments import read_attachments, titled_attachments
 from extractors.plan.parts import (
     amount_wan,
@@ -21,7 +23,7 @@ from extractors.plan.parts import (
 )
 from extractors.plan.sections import PlanLine, find_sections, heading_of
 from extractors.plan_fields import PlanExtractor, field_states
-from schemas.facts import Box, Cell, Line, PageFacts
+from schemas.facts import Box, Cell, Line, PageFacts, Word
 from schemas.plan import PlanData
 
 
@@ -343,3 +345,37 @@ def test_sessions_in_one_sentence_and_session_counts_apart_from_candidates() -> 
     assert [s.count for s in facts.data.sessions] == [27, 3, 29]
     assert facts.data.candidates is None  # a session's 考核人数 is not the plan's 报考人数
     assert facts.field_states["candidates"] == "unplaced"
+
+
+def _page(number: int, width: float, lines: list[Line]) -> _PageRead:
+    facts = PageFacts(number=number, width=width, height=842, lines=lines, text_source="ocr")
+    return _PageRead(facts, free_lines=lines)
+
+
+def test_each_page_size_wraps_at_its_own_right_edge() -> None:
+    # A native page reaches x=560; a flattened phone photo of its own, narrower size reaches
+    # 380. Measured against the native page's edge the photo's sentence would look finished.
+    native = [
+        line("这一行写满了整个版心一直写到右边距为止还在继续写下去没有结束" + str(i), 60, 560, 100 + 20 * i)
+        for i in range(6)
+    ]
+    photo = [
+        line("学校3号实训楼设有标准化考场3间，每间可容纳60人，配备", 40, 380, 100),
+        line("视频监控和广播系统。", 40, 200, 120),
+        *[
+            line("照片上的一行文字同样写到了它自己的右边距为止" + str(i), 40, 381, 140 + 20 * i)
+            for i in range(5)
+        ],
+    ]
+    pages = _with_blocks([_page(1, 595, native), _page(2, 420, photo)])
+    assert (
+        pages[1].blocks[0].text == "学校3号实训楼设有标准化考场3间，每间可容纳60人，配备视频监控和广播系统。"
+    )
+
+
+def test_lines_of_ocr_words_say_they_are_ocr() -> None:
+    def word(text: str, x0: float, source: Literal["text_layer", "ocr"]) -> Word:
+        return Word(text=text, box=Box(x0=x0, top=10, x1=x0 + 10, bottom=22), source=source)
+
+    assert group_lines([word("考", 0, "ocr"), word("核", 11, "ocr")])[0].source == "ocr"
+    assert group_lines([word("考", 0, "ocr"), word("核", 11, "text_layer")])[0].source == "text_layer"
