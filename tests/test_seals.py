@@ -260,3 +260,13 @@ def test_a_seal_in_the_shadow_across_a_photographed_sheet_is_found() -> None:
     [seal] = find_seals(photo, whole_sheet=True)
     cx, cy = seal.centre_px
     assert abs(cx - 380) < 25 and abs(cy - 1400) < 25
+
+
+def test_a_seal_paler_than_the_mid_gray_band_is_found_whole_in_a_gray_scan() -> None:
+    # Faint ink turns a gray lighter than most of a seal's: its frame is judged again on any
+    # ink but print, and the whole frame wins over the smaller rings its text makes.
+    faint = SealSpec(name=SCHOOL, faint=0.7, wear=0.1)
+    [seal] = find_seals(_page((faint, 620, 700), mode="gray", jpeg=70))
+    assert abs(seal.centre_px[0] - 620) < 10 and abs(seal.centre_px[1] - 700) < 10
+    assert abs(seal.radius_px[0] - 122) < 8
+    assert find_seals(_page(mode="gray", jpeg=70)) == []

@@ -13,6 +13,7 @@ import numpy as np
 
 MM_PER_INCH = 25.4
 PageColour = Literal["colour", "gray", "bw"]
+FAINT_GRAY = 238
 
 
 def mm_to_px(mm: float, dpi: float) -> float:
@@ -104,6 +105,12 @@ def gray_seal_mask(gray: np.ndarray, near_print: np.ndarray | None = None) -> np
     if near_print is None:
         near_print = cv2.dilate((gray <= 70).astype(np.uint8), np.ones((3, 3), np.uint8))
     return (mid & (near_print == 0)).astype(np.uint8)
+
+
+def faint_seal_mask(gray: np.ndarray, near_print: np.ndarray) -> np.ndarray:
+    """Any ink lighter than print, down to the palest gray a faint seal turns in a gray
+    scan, where the paper has been made white (``flatten``)."""
+    return ((gray > 70) & (gray < FAINT_GRAY) & (near_print == 0)).astype(np.uint8)
 
 
 def print_mask(gray: np.ndarray, shape: tuple[int, int]) -> np.ndarray:

@@ -23,6 +23,7 @@ import numpy as np
 
 from extractors.vision.images import PageImage
 from extractors.vision.seal_ink import (
+    faint_seal_mask,
     flatten,
     gray_seal_mask,
     ink_mask,
@@ -33,6 +34,16 @@ from extractors.vision.seal_ink import (
     red_mask,
     seal_red_mask,
 )
+from extractors.vision.seal_outline import (
+    Outline,
+    Shape,
+    cut_fits,
+    fit,
+    outline_points,
+    refine,
+    ring_score,
+    solid,
+)
 from schemas.facts import Box, SealFact
 
 WORK_DPI = 100.0
@@ -40,10 +51,11 @@ WORK_DPI = 100.0
 # shrinkage in scans and photos taken from a distance.
 MIN_SIZE_MM = 17.0
 MAX_SIZE_MM = 62.0
-RING_SAMPLES = 120
 SHAPE_ONLY_FLOOR = 0.5  # least confidence for a seal found on a page without colour
+# A refitted outline counts only on a ring this complete, with this little ink just outside.
+REFIT_RING, REFIT_OUTSIDE = 0.8, 0.1
+FAINT_FLOOR = 0.7  # least confidence for a ring judged on the palest gray, where scanned text is too
 
-Shape = Literal["round", "oval", "square"]
 Colour = Literal["red", "gray", "black"]
 Edge = Literal["left", "right", "top", "bottom"]
 
@@ -71,158 +83,7 @@ class SealCandidate:
         return SealFact(box=self.box, text=text, confidence=round(self.confidence, 3))
 
 
-@dataclass(frozen=True)
-class _Outline:
-    cx: float
-    cy: float
-    a: float  # half-axis along ``angle``
-    b: float
-    angle: float
-    shape: Shape
-    # Where the seal is cut (the page edge, or the straight cut of a 骑缝章 half a little
-    # inside a scanned page): samples outside [clip_x0, clip_x1] are not on the page.
-    clip_x0: float = 0.0
-    clip_x1: float = math.inf
-
-
-def _outline_points(outline: _Outline, scale: float, samples: int = RING_SAMPLES) -> np.ndarray:
-    """Points (x, y) on the outline scaled by ``scale`` (1.0 = the outline itself)."""
-    t = np.linspace(0, 2 * math.pi, samples, endpoint=False)
-    if outline.shape == "square":
-        # A square frame: a superellipse of high power is close enough to sample along.
-        c, s = np.cos(t), np.sin(t)
-        power = 0.1
-        x = np.sign(c) * np.abs(c) ** power
-        y = np.sign(s) * np.abs(s) ** power
-    else:
-        x, y = np.cos(t), np.sin(t)
-    x = x * outline.a * scale
-    y = y * outline.b * scale
-    rad = math.radians(outline.angle)
-    xr = outline.cx + x * math.cos(rad) - y * math.sin(rad)
-    yr = outline.cy + x * math.sin(rad) + y * math.cos(rad)
-    return np.stack([xr, yr], axis=1)
-
-
-def _coverage(
-    mask: np.ndarray, outline: _Outline, scales: tuple[float, ...], hidden: np.ndarray | None = None
-) -> tuple[float, float]:
-    """(share of the outline's on-page samples that have ink at any of ``scales``, share of
-    samples that lie on the page). Samples without ink where ``hidden`` is set (print, which
-    hides the seal's ink under it) are left out of the share when at least half are seen."""
-    height, width = mask.shape
-    hits = np.zeros(RING_SAMPLES, dtype=bool)
-    inside = np.zeros(RING_SAMPLES, dtype=bool)
-    covered = np.zeros(RING_SAMPLES, dtype=bool)
-    for scale in scales:
-        points = _outline_points(outline, scale)
-        xs = np.round(points[:, 0]).astype(int)
-        ys = np.round(points[:, 1]).astype(int)
-        on_page = (
-            (xs >= max(0, outline.clip_x0)) & (xs < min(width, outline.clip_x1)) & (ys >= 0) & (ys < height)
-        )
-        if scale == 1.0:
-            inside = on_page
-        found = np.zeros(RING_SAMPLES, dtype=bool)
-        found[on_page] = mask[ys[on_page], xs[on_page]] > 0
-        hits |= found
-        if hidden is not None:
-            found[on_page] = hidden[ys[on_page], xs[on_page]] > 0
-            covered |= found
-    visible = float(inside.mean())
-    if inside.sum() == 0:
-        return 0.0, 0.0
-    seen = inside & (hits | ~covered)
-    return float(hits[seen if seen.sum() >= 0.5 * inside.sum() else inside].mean()), visible
-
-
-def _ring_score(
-    mask: np.ndarray, outline: _Outline, hidden: np.ndarray | None = None
-) -> tuple[float, float, float]:
-    """(coverage on the outline, coverage just outside it, visible share). A seal's frame is
-    inked nearly all round while the paper just outside is mostly clean; text under a seal
-    raises the outside figure a little, a paragraph mistaken for a ring raises it as much."""
-    ring, visible = _coverage(mask, outline, (0.94, 0.97, 1.0, 1.03), hidden)
-    outside, _ = _coverage(mask, outline, (1.12, 1.16))
-    return ring, outside, visible
-
-
-def _circle_through(points: np.ndarray) -> tuple[float, float, float] | None:
-    """The least-squares circle (cx, cy, r) through ``points`` (Kasa's algebraic fit)."""
-    x = points[:, 0].astype(np.float64)
-    y = points[:, 1].astype(np.float64)
-    design = np.stack([x, y, np.ones_like(x)], axis=1)
-    try:
-        (a, b, c), *_ = np.linalg.lstsq(design, x * x + y * y, rcond=None)
-    except np.linalg.LinAlgError:
-        return None
-    cx, cy = a / 2, b / 2
-    radius_sq = c + cx * cx + cy * cy
-    return (cx, cy, math.sqrt(radius_sq)) if radius_sq > 0 else None
-
-
-def _cut_fits(points: np.ndarray, mask_shape: tuple[int, int], dpi: float) -> list[_Outline]:
-    """A round seal cut by a vertical line, for a cluster near the left or right edge (a
-    骑缝章 part, a stamp over the page edge): the circle through the curved part, clipped at
-    the cut. The cut may be at the page edge or on the inner side of the strip (where the
-    next sheet lay when the seal was struck), so both sides are tried."""
-    _height, width = mask_shape
-    xs = points[:, 0]
-    x_min, x_max = float(xs.min()), float(xs.max())
-    margin = mm_to_px(12, dpi)
-    if x_max < width - margin and x_min > margin:
-        return []
-    outlines: list[_Outline] = []
-    for cut_side, cut in (("left", x_min), ("right", x_max)):
-        arc = points[np.abs(xs - cut) > max(3.0, 0.12 * (x_max - x_min))]
-        circle = _circle_through(arc) if len(arc) >= 12 else None
-        if circle is None:
-            continue
-        cx, cy, r = circle
-        if cut_side == "right" and cx - r < cut - 0.2 * r:
-            outlines.append(_Outline(cx, cy, r, r, 0.0, "round", clip_x1=cut + 1))
-        elif cut_side == "left" and cx + r > cut + 0.2 * r:
-            outlines.append(_Outline(cx, cy, r, r, 0.0, "round", clip_x0=cut - 1))
-    return outlines
-
-
-def _fit(points: np.ndarray, mask_shape: tuple[int, int]) -> _Outline | None:
-    """An ellipse or a square through the contour ``points`` (N, 2), ignoring the points that
-    lie on the page border (where a seal is cut, not drawn)."""
-    height, width = mask_shape
-    keep = (points[:, 0] > 1) & (points[:, 0] < width - 2) & (points[:, 1] > 1) & (points[:, 1] < height - 2)
-    inner = points[keep].astype(np.float32)
-    if len(inner) < 12:
-        return None
-    hull = cv2.convexHull(inner)
-    rect = cv2.minAreaRect(inner)
-    (rw, rh) = rect[1]
-    if rw < 2 or rh < 2:
-        return None
-    touches_border = bool((~keep).any())
-    if not touches_border:
-        solidity = cv2.contourArea(hull) / (rw * rh)
-        if solidity > 0.93 and max(rw, rh) / min(rw, rh) < 1.6:
-            return _Outline(rect[0][0], rect[0][1], rw / 2, rh / 2, rect[2], "square")
-    try:
-        (cx, cy), (d1, d2), angle = cv2.fitEllipse(inner)
-    except cv2.error:
-        return None
-    if not (math.isfinite(d1) and math.isfinite(d2)) or d1 < 2 or d2 < 2:
-        return None
-    shape: Shape = "round" if max(d1, d2) / min(d1, d2) < 1.15 else "oval"
-    return _Outline(cx, cy, d1 / 2, d2 / 2, angle, shape)
-
-
-def _solid(mask: np.ndarray, outline: _Outline) -> bool:
-    """A filled blob (a photo's shadow, a dark picture) is no seal: inside a seal's frame
-    there is paper between the characters."""
-    inner, _ = _coverage(mask, outline, (0.35,))
-    middle, _ = _coverage(mask, outline, (0.7,))
-    return inner > 0.9 and middle > 0.9
-
-
-def _plausible_size(outline: _Outline, dpi: float) -> bool:
+def _plausible_size(outline: Outline, dpi: float) -> bool:
     low, high = mm_to_px(MIN_SIZE_MM, dpi), mm_to_px(MAX_SIZE_MM, dpi)
     big, small = 2 * max(outline.a, outline.b), 2 * min(outline.a, outline.b)
     return low <= big <= high and small >= 0.45 * big
@@ -240,7 +101,7 @@ def _confidence(ring: float, outside: float, visible: float, colour: Colour) -> 
     return round(score, 3)
 
 
-def _candidate_outlines(mask: np.ndarray, dpi: float) -> list[_Outline]:
+def _candidate_outlines(mask: np.ndarray, dpi: float) -> list[Outline]:
     """Outlines of the ink clusters of a seal's size. A cluster is ink within 3 mm of other
     ink (a ring broken by wear, with its text and star); its outline is fitted to the convex
     hull of its ink, which is the frame of a seal whatever lies inside it."""
@@ -249,7 +110,7 @@ def _candidate_outlines(mask: np.ndarray, dpi: float) -> list[_Outline]:
     count, labels, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
     low = mm_to_px(MIN_SIZE_MM, dpi) * 0.3
     high = mm_to_px(MAX_SIZE_MM, dpi) * 1.25
-    outlines: list[_Outline] = []
+    outlines: list[Outline] = []
     for label in range(1, count):
         x, y, w, h, _ = stats[label]
         if max(w, h) < low:
@@ -271,7 +132,7 @@ def _candidate_outlines(mask: np.ndarray, dpi: float) -> list[_Outline]:
         if not contours:
             continue
         points = max(contours, key=len).reshape(-1, 2) + np.array([x, y])
-        for outline in (_fit(points, mask.shape), *_cut_fits(points, mask.shape, dpi)):
+        for outline in (fit(points, mask.shape), *cut_fits(points, mask.shape, dpi)):
             if outline is not None:
                 outlines.append(outline)
         if min(w, h) > mm_to_px(MIN_SIZE_MM, dpi) and (
@@ -285,7 +146,7 @@ def _candidate_outlines(mask: np.ndarray, dpi: float) -> list[_Outline]:
 HOUGH_DPI = 50.0
 
 
-def _hough_outlines(gray: np.ndarray, dpi: float, votes: int = 30) -> list[_Outline]:
+def _hough_outlines(gray: np.ndarray, dpi: float, votes: int = 30) -> list[Outline]:
     """Round rings by the Hough transform, at ``HOUGH_DPI`` (a ring is still 80 pixels
     across and the transform costs a sixteenth of full resolution)."""
     factor = min(1.0, HOUGH_DPI / dpi)
@@ -306,26 +167,27 @@ def _hough_outlines(gray: np.ndarray, dpi: float, votes: int = 30) -> list[_Outl
     if circles is None:
         return []
     return [
-        _Outline(float(x) / factor, float(y) / factor, float(r) / factor, float(r) / factor, 0.0, "round")
+        Outline(float(x) / factor, float(y) / factor, float(r) / factor, float(r) / factor, 0.0, "round")
         for x, y, r in circles[0][:30]
     ]
 
 
-def _mask_circles(mask: np.ndarray, dpi: float, region: tuple[int, int, int, int]) -> list[_Outline]:
+def _mask_circles(mask: np.ndarray, dpi: float, region: tuple[int, int, int, int]) -> list[Outline]:
     """Circles in the seal-ink mask within ``region`` (x, y, w, h)."""
     x, y, w, h = region
     crop = 255 - mask[y : y + h, x : x + w] * 255
-    return [
-        _Outline(o.cx + x, o.cy + y, o.a, o.b, 0.0, "round") for o in _hough_outlines(crop, dpi, votes=25)
-    ]
+    return [Outline(o.cx + x, o.cy + y, o.a, o.b, 0.0, "round") for o in _hough_outlines(crop, dpi, votes=25)]
 
 
-def _overlap(a: _Outline, b: _Outline) -> bool:
+def _overlap(a: Outline, b: Outline) -> bool:
+    """One seal twice: centres close, or one outline inside the other (the ring of a seal's
+    text, which a faint seal shows as clearly as its frame)."""
     distance = math.hypot(a.cx - b.cx, a.cy - b.cy)
-    return distance < 0.6 * max(a.a, a.b, b.a, b.b)
+    small, big = sorted((max(a.a, a.b), max(b.a, b.b)))
+    return distance < 0.6 * big or distance + small <= 1.1 * big
 
 
-def _edge(outline: _Outline, width: int, height: int) -> Edge | None:
+def _edge(outline: Outline, width: int, height: int) -> Edge | None:
     reach = max(outline.a, outline.b)
     gaps = {
         "left": outline.cx - reach,
@@ -366,7 +228,9 @@ def find_seals(
     gray = cv2.cvtColor(work, cv2.COLOR_RGB2GRAY)
     # Told on the page's own pixels: resampling would put gray edges on a 1-bit scan.
     kind = page_colour(pixels if paper is None else work)
-    passes: list[tuple[Colour, np.ndarray, np.ndarray | None, list[_Outline]]] = []
+    # Without colour a ring is all the evidence: text under a circle must not pass.
+    shape_floor = max(min_confidence, SHAPE_ONLY_FLOOR)
+    passes: list[tuple[Colour, np.ndarray, np.ndarray | None, list[Outline], float]] = []
     if kind == "colour":
         red = seal_red_mask(work)
         dark = cv2.dilate(((gray < 120) & (red == 0)).astype(np.uint8), np.ones((3, 3), np.uint8))
@@ -376,7 +240,7 @@ def find_seals(
             # Two seals struck over each other join through their faint ink into one blot
             # that fits neither: the clear ink alone keeps them apart.
             outlines += _candidate_outlines(clear, dpi)
-        passes.append(("red", red, dark, outlines))
+        passes.append(("red", red, dark, outlines, min_confidence))
     else:
         ink = ink_mask(gray)
         if kind == "gray":
@@ -386,27 +250,32 @@ def find_seals(
             # A red seal turns mid-gray, print stays black: the seal is judged on the mid-gray
             # ink alone, so that a paragraph of black text cannot pass for its ring.
             rings = _hough_outlines(gray, dpi)
-            passes.append(("gray", mid, near_print, _candidate_outlines(mid, dpi) + rings))
+            passes.append(("gray", mid, near_print, _candidate_outlines(mid, dpi) + rings, shape_floor))
+            # A faint seal turns a gray so light that most of its ring is above the mid-gray
+            # band: the rings the transform found are judged again on any ink but print.
+            passes.append(("gray", faint_seal_mask(gray, near_print), near_print, rings, FAINT_FLOOR))
             # A JPEG-smoothed 1-bit scan looks gray: its seals are black rings.
-            passes.append(("black", ink, None, rings))
+            passes.append(("black", ink, None, rings, shape_floor))
         else:
-            passes.append(("black", ink, None, _hough_outlines(gray, dpi)))
-    found: list[tuple[_Outline, Colour, float, float]] = []
-    for colour, mask, hidden, outlines in passes:
-        for outline in outlines:
-            if not _plausible_size(outline, dpi):
-                continue
-            ring, outside, visible = _ring_score(mask, outline, hidden)
-            if visible < 0.25 or _solid(mask, outline):
-                continue
-            confidence = _confidence(ring, outside, visible, colour)
-            # Without colour a ring is all the evidence: text under a circle must not pass.
-            if confidence < (min_confidence if colour == "red" else max(min_confidence, SHAPE_ONLY_FLOOR)):
-                continue
-            if any(_overlap(outline, other) for other, _, _, _ in found):
-                continue
-            found.append((outline, colour, confidence, visible))
-    found.sort(key=lambda item: -item[2])
+            passes.append(("black", ink, None, _hough_outlines(gray, dpi), shape_floor))
+    scored: list[tuple[Outline, Colour, float, float]] = []
+    for colour, mask, hidden, outlines, floor in passes:
+        for proposed in outlines:
+            tried = [
+                (outline, colour, *score)
+                for outline, refined in ((proposed, False), (refine(mask, proposed), True))
+                if outline is not None
+                and (score := _score(mask, hidden, outline, colour, dpi, clean_only=refined)) is not None
+            ]
+            best = max(tried, key=lambda item: item[2], default=None)
+            if best is not None and best[2] >= floor:
+                scored.append(best)
+    # Surest first, so that a seal's whole frame wins over the smaller rings its text and
+    # parts of its frame make, whichever was proposed first.
+    found: list[tuple[Outline, Colour, float, float]] = []
+    for item in sorted(scored, key=lambda item: -item[2]):
+        if not any(_overlap(item[0], other) for other, _, _, _ in found):
+            found.append(item)
     height, width = gray.shape
     candidates = [
         _candidate(image, outline, colour, confidence, visible, factor, width, height)
@@ -415,9 +284,32 @@ def find_seals(
     return candidates
 
 
+def _score(
+    mask: np.ndarray,
+    hidden: np.ndarray | None,
+    outline: Outline,
+    colour: Colour,
+    dpi: float,
+    *,
+    clean_only: bool = False,
+) -> tuple[float, float] | None:
+    """(confidence, visible share) of a seal of a plausible size with ``outline``, or None.
+    ``clean_only`` takes only a ring inked nearly all round with clean paper outside: an
+    outline refitted to the ink's own edges fits blurred text well too, a seal's frame alone
+    fits it that well with nothing beside it."""
+    if not _plausible_size(outline, dpi):
+        return None
+    ring, outside, visible = ring_score(mask, outline, hidden)
+    if visible < 0.25 or solid(mask, outline):
+        return None
+    if clean_only and (ring < REFIT_RING or outside > REFIT_OUTSIDE):
+        return None
+    return _confidence(ring, outside, visible, colour), visible
+
+
 def _candidate(
     image: PageImage,
-    outline: _Outline,
+    outline: Outline,
     colour: Colour,
     confidence: float,
     visible: float,
@@ -425,7 +317,7 @@ def _candidate(
     width: int,
     height: int,
 ) -> SealCandidate:
-    points = _outline_points(outline, 1.04)
+    points = outline_points(outline, 1.04)
     x0, y0 = points.min(axis=0) / factor
     x1, y1 = points.max(axis=0) / factor
     full_h, full_w = image.pixels.shape[:2]

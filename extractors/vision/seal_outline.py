@@ -1,0 +1,225 @@
+"""The outline of a seal: a ring, an oval or a square frame, fitted to ink and scored by how
+much of it is inked. Pure geometry on binary masks (numpy, OpenCV), kept apart from the
+detector that decides which outlines are seals (``seals.find_seals``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+import cv2
+import numpy as np
+
+from extractors.vision.seal_ink import mm_to_px
+
+RING_SAMPLES = 120
+
+Shape = Literal["round", "oval", "square"]
+
+
+@dataclass(frozen=True)
+class Outline:
+    cx: float
+    cy: float
+    a: float  # half-axis along ``angle``
+    b: float
+    angle: float
+    shape: Shape
+    # Where the seal is cut (the page edge, or the straight cut of a 骑缝章 half a little
+    # inside a scanned page): samples outside [clip_x0, clip_x1] are not on the page.
+    clip_x0: float = 0.0
+    clip_x1: float = math.inf
+
+
+def outline_points(outline: Outline, scale: float, samples: int = RING_SAMPLES) -> np.ndarray:
+    """Points (x, y) on the outline scaled by ``scale`` (1.0 = the outline itself)."""
+    t = np.linspace(0, 2 * math.pi, samples, endpoint=False)
+    if outline.shape == "square":
+        # A square frame: a superellipse of high power is close enough to sample along.
+        c, s = np.cos(t), np.sin(t)
+        power = 0.1
+        x = np.sign(c) * np.abs(c) ** power
+        y = np.sign(s) * np.abs(s) ** power
+    else:
+        x, y = np.cos(t), np.sin(t)
+    x = x * outline.a * scale
+    y = y * outline.b * scale
+    rad = math.radians(outline.angle)
+    xr = outline.cx + x * math.cos(rad) - y * math.sin(rad)
+    yr = outline.cy + x * math.sin(rad) + y * math.cos(rad)
+    return np.stack([xr, yr], axis=1)
+
+
+def coverage(
+    mask: np.ndarray, outline: Outline, scales: tuple[float, ...], hidden: np.ndarray | None = None
+) -> tuple[float, float]:
+    """(share of the outline's on-page samples that have ink at any of ``scales``, share of
+    samples that lie on the page). Samples without ink where ``hidden`` is set (print, which
+    hides the seal's ink under it) are left out of the share when at least half are seen."""
+    height, width = mask.shape
+    hits = np.zeros(RING_SAMPLES, dtype=bool)
+    inside = np.zeros(RING_SAMPLES, dtype=bool)
+    covered = np.zeros(RING_SAMPLES, dtype=bool)
+    # The visible share is told at the scale nearest the outline itself; the band just
+    # outside a seal has no scale 1.0 and is measured on its own samples.
+    nearest = min(scales, key=lambda s: abs(s - 1.0))
+    for scale in scales:
+        points = outline_points(outline, scale)
+        xs = np.round(points[:, 0]).astype(int)
+        ys = np.round(points[:, 1]).astype(int)
+        on_page = (
+            (xs >= max(0, outline.clip_x0)) & (xs < min(width, outline.clip_x1)) & (ys >= 0) & (ys < height)
+        )
+        if scale == nearest:
+            inside = on_page
+        found = np.zeros(RING_SAMPLES, dtype=bool)
+        found[on_page] = mask[ys[on_page], xs[on_page]] > 0
+        hits |= found
+        if hidden is not None:
+            found[on_page] = hidden[ys[on_page], xs[on_page]] > 0
+            covered |= found
+    visible = float(inside.mean())
+    if inside.sum() == 0:
+        return 0.0, 0.0
+    seen = inside & (hits | ~covered)
+    return float(hits[seen if seen.sum() >= 0.5 * inside.sum() else inside].mean()), visible
+
+
+def ring_score(
+    mask: np.ndarray, outline: Outline, hidden: np.ndarray | None = None
+) -> tuple[float, float, float]:
+    """(coverage on the outline, coverage just outside it, visible share). A seal's frame is
+    inked nearly all round while the paper just outside is mostly clean; text under a seal
+    raises the outside figure a little, a paragraph mistaken for a ring raises it as much."""
+    ring, visible = coverage(mask, outline, (0.94, 0.97, 1.0, 1.03), hidden)
+    outside, _ = coverage(mask, outline, (1.12, 1.16))
+    return ring, outside, visible
+
+
+def circle_through(points: np.ndarray) -> tuple[float, float, float] | None:
+    """The least-squares circle (cx, cy, r) through ``points`` (Kasa's algebraic fit)."""
+    x = points[:, 0].astype(np.float64)
+    y = points[:, 1].astype(np.float64)
+    design = np.stack([x, y, np.ones_like(x)], axis=1)
+    try:
+        (a, b, c), *_ = np.linalg.lstsq(design, x * x + y * y, rcond=None)
+    except np.linalg.LinAlgError:
+        return None
+    cx, cy = a / 2, b / 2
+    radius_sq = c + cx * cx + cy * cy
+    return (cx, cy, math.sqrt(radius_sq)) if radius_sq > 0 else None
+
+
+def cut_fits(points: np.ndarray, mask_shape: tuple[int, int], dpi: float) -> list[Outline]:
+    """A round seal cut by a vertical line, for a cluster near the left or right edge (a
+    骑缝章 part, a stamp over the page edge): the circle through the curved part, clipped at
+    the cut. The cut may be at the page edge or on the inner side of the strip (where the
+    next sheet lay when the seal was struck), so both sides are tried."""
+    _height, width = mask_shape
+    xs = points[:, 0]
+    x_min, x_max = float(xs.min()), float(xs.max())
+    margin = mm_to_px(12, dpi)
+    if x_max < width - margin and x_min > margin:
+        return []
+    outlines: list[Outline] = []
+    for cut_side, cut in (("left", x_min), ("right", x_max)):
+        arc = points[np.abs(xs - cut) > max(3.0, 0.12 * (x_max - x_min))]
+        circle = circle_through(arc) if len(arc) >= 12 else None
+        if circle is None:
+            continue
+        cx, cy, r = circle
+        if cut_side == "right" and cx - r < cut - 0.2 * r:
+            outlines.append(Outline(cx, cy, r, r, 0.0, "round", clip_x1=cut + 1))
+        elif cut_side == "left" and cx + r > cut + 0.2 * r:
+            outlines.append(Outline(cx, cy, r, r, 0.0, "round", clip_x0=cut - 1))
+    return outlines
+
+
+def fit(points: np.ndarray, mask_shape: tuple[int, int]) -> Outline | None:
+    """An ellipse or a square through the contour ``points`` (N, 2), ignoring the points that
+    lie on the page border (where a seal is cut, not drawn)."""
+    height, width = mask_shape
+    keep = (points[:, 0] > 1) & (points[:, 0] < width - 2) & (points[:, 1] > 1) & (points[:, 1] < height - 2)
+    inner = points[keep].astype(np.float32)
+    if len(inner) < 12:
+        return None
+    hull = cv2.convexHull(inner)
+    rect = cv2.minAreaRect(inner)
+    (rw, rh) = rect[1]
+    if rw < 2 or rh < 2:
+        return None
+    touches_border = bool((~keep).any())
+    if not touches_border:
+        solidity = cv2.contourArea(hull) / (rw * rh)
+        if solidity > 0.93 and max(rw, rh) / min(rw, rh) < 1.6:
+            return Outline(rect[0][0], rect[0][1], rw / 2, rh / 2, rect[2], "square")
+    try:
+        (cx, cy), (d1, d2), angle = cv2.fitEllipse(inner)
+    except cv2.error:
+        return None
+    if not (math.isfinite(d1) and math.isfinite(d2)) or d1 < 2 or d2 < 2:
+        return None
+    shape: Shape = "round" if max(d1, d2) / min(d1, d2) < 1.15 else "oval"
+    return Outline(cx, cy, d1 / 2, d2 / 2, angle, shape)
+
+
+def solid(mask: np.ndarray, outline: Outline) -> bool:
+    """A filled blob (a photo's shadow, a dark picture) is no seal: inside a seal's frame
+    there is paper between the characters."""
+    inner, _ = coverage(mask, outline, (0.35,))
+    middle, _ = coverage(mask, outline, (0.7,))
+    return inner > 0.9 and middle > 0.9
+
+
+def refine(mask: np.ndarray, outline: Outline, band: tuple[float, float] = (0.75, 1.3)) -> Outline | None:
+    """The ellipse through the ring's own ink near ``outline``, or None where too little of
+    it is inked. An outline fitted to a cluster's hull, or proposed by the Hough transform, is
+    pulled off the ring by what joined the cluster (a table rule, specks of text) or by the
+    vote's coarse radius; the ring's outer edge is not. Along each ray from the centre the
+    edge nearest the outline is taken (ink, then paper outward), then the ellipse is fitted
+    to those edges twice, the second time without the edges far off the first fit."""
+    if outline.shape == "square":
+        return None
+    height, width = mask.shape
+    scales = np.linspace(band[0], band[1], 23)
+    points = np.stack([outline_points(outline, float(s)) for s in scales])  # (scales, samples, 2)
+    xs = np.round(points[:, :, 0]).astype(int)
+    ys = np.round(points[:, :, 1]).astype(int)
+    on_page = (xs >= max(0, outline.clip_x0)) & (xs < min(width, outline.clip_x1)) & (ys >= 0) & (ys < height)
+    ink = np.zeros(xs.shape, dtype=bool)
+    ink[on_page] = mask[ys[on_page], xs[on_page]] > 0
+    outer_edge = ink[:-1] & ~ink[1:] & on_page[1:]
+    distance = np.where(outer_edge, np.abs(scales[:-1, None] - 1.0), np.inf)
+    nearest = np.argmin(distance, axis=0)
+    found = np.isfinite(distance[nearest, np.arange(distance.shape[1])])
+    if found.sum() < 0.4 * RING_SAMPLES:
+        return None
+    edges = points[nearest[found], np.flatnonzero(found)].astype(np.float32)
+    first = _ellipse_through(edges, outline)
+    if first is None:
+        return None
+    return _ellipse_through(edges[_near(edges, first)], outline) or first
+
+
+def _near(points: np.ndarray, outline: Outline, tolerance: float = 0.06) -> np.ndarray:
+    """Which points lie within ``tolerance`` (of the radius) of ``outline``."""
+    rad = math.radians(outline.angle)
+    dx, dy = points[:, 0] - outline.cx, points[:, 1] - outline.cy
+    u = (dx * math.cos(rad) + dy * math.sin(rad)) / outline.a
+    v = (-dx * math.sin(rad) + dy * math.cos(rad)) / outline.b
+    return np.abs(np.hypot(u, v) - 1.0) < tolerance
+
+
+def _ellipse_through(points: np.ndarray, like: Outline) -> Outline | None:
+    if len(points) < 12:
+        return None
+    try:
+        (cx, cy), (d1, d2), angle = cv2.fitEllipse(points)
+    except cv2.error:
+        return None
+    if not (math.isfinite(d1) and math.isfinite(d2)) or d1 < 2 or d2 < 2:
+        return None
+    shape: Shape = "round" if max(d1, d2) / min(d1, d2) < 1.15 else "oval"
+    return Outline(cx, cy, d1 / 2, d2 / 2, angle, shape, clip_x0=like.clip_x0, clip_x1=like.clip_x1)

@@ -1,0 +1,50 @@
+"""The outline geometry on tiny drawn masks: how much of a ring is inked, the band just
+outside it, and an outline refitted to a ring it was proposed off."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from extractors.vision.seal_outline import Outline, refine, ring_score
+from extractors.vision.seals import _overlap
+
+
+def _ring_mask(cx: int = 100, cy: int = 100, r: int = 40, size: int = 200) -> np.ndarray:
+    mask = np.zeros((size, size), np.uint8)
+    cv2.circle(mask, (cx, cy), r, 1, 2)
+    return mask
+
+
+def test_a_drawn_ring_is_inked_all_round_with_clean_paper_outside() -> None:
+    ring, outside, visible = ring_score(_ring_mask(), Outline(100, 100, 41, 41, 0.0, "round"))
+    assert ring > 0.95 and outside == 0.0 and visible == 1.0
+
+
+def test_ink_just_outside_the_ring_is_measured() -> None:
+    mask = _ring_mask()
+    cv2.circle(mask, (100, 100), 47, 1, 2)  # a second ring where the band outside is sampled
+    _, outside, _ = ring_score(mask, Outline(100, 100, 41, 41, 0.0, "round"))
+    assert outside > 0.9
+
+
+def test_an_outline_proposed_off_the_ring_is_refitted_to_it() -> None:
+    proposed = Outline(108, 95, 46, 46, 0.0, "round")
+    refitted = refine(_ring_mask(), proposed)
+    assert refitted is not None
+    assert abs(refitted.cx - 100) < 2 and abs(refitted.cy - 100) < 2
+    assert abs(refitted.a - 41) < 2 and abs(refitted.b - 41) < 2
+    assert ring_score(_ring_mask(), refitted)[0] > ring_score(_ring_mask(), proposed)[0]
+
+
+def test_an_outline_over_too_little_ink_is_not_refitted() -> None:
+    mask = _ring_mask()
+    mask[:, :150] = 0  # a sliver of the ring is left
+    assert refine(mask, Outline(100, 100, 41, 41, 0.0, "round")) is None
+    assert refine(mask, Outline(100, 100, 41, 41, 0.0, "square")) is None
+
+
+def test_a_ring_inside_another_is_the_same_seal_and_two_apart_are_two() -> None:
+    frame = Outline(100, 100, 60, 60, 0.0, "round")
+    assert _overlap(frame, Outline(120, 110, 30, 30, 0.0, "round"))  # the ring of its text
+    assert not _overlap(frame, Outline(200, 100, 60, 60, 0.0, "round"))
