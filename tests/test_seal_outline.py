@@ -6,7 +6,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from extractors.vision.seal_outline import Outline, refine, ring_score
+from extractors.vision.seal_outline import Outline, cut_square, refine, ring_score
 from extractors.vision.seals import _overlap
 
 
@@ -48,3 +48,31 @@ def test_a_ring_inside_another_is_the_same_seal_and_two_apart_are_two() -> None:
     frame = Outline(100, 100, 60, 60, 0.0, "round")
     assert _overlap(frame, Outline(120, 110, 30, 30, 0.0, "round"))  # the ring of its text
     assert not _overlap(frame, Outline(200, 100, 60, 60, 0.0, "round"))
+
+
+def test_a_tilted_square_cut_by_the_page_edge_is_made_up_to_the_whole_square() -> None:
+    mask = np.zeros((200, 200), np.uint8)
+    corners = cv2.boxPoints(((30.0, 100.0), (80.0, 80.0), 20.0))  # centre 30 px in: cut at x=0
+    cv2.polylines(mask, [np.round(corners).astype(np.int32)], True, 1, 2)
+    ink = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)[0]
+    points = np.concatenate(ink).reshape(-1, 2)
+    square = cut_square(points, mask.shape)
+    assert square is not None and square.shape == "square"
+    assert abs(square.cx - 30) < 4 and abs(square.cy - 100) < 4
+    assert abs(square.a - 40) < 4
+    assert ring_score(mask, square)[0] > 0.9
+
+
+def test_an_outline_wholly_on_the_page_is_no_cut_square() -> None:
+    mask = _ring_mask()
+    points = np.concatenate(cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)[0]).reshape(
+        -1, 2
+    )
+    assert cut_square(points, mask.shape) is None
+
+
+def test_a_circle_and_a_square_over_the_same_cut_ink_are_one_seal() -> None:
+    circle = Outline(180, 100, 60, 60, 0.0, "round")
+    square_through_the_cut = Outline(232, 100, 60, 60, 0.0, "square")
+    assert not _overlap(circle, square_through_the_cut)
+    assert _overlap(circle, square_through_the_cut, (200, 240))

@@ -165,6 +165,50 @@ def fit(points: np.ndarray, mask_shape: tuple[int, int]) -> Outline | None:
     return Outline(cx, cy, d1 / 2, d2 / 2, angle, shape)
 
 
+def cut_square(points: np.ndarray, mask_shape: tuple[int, int]) -> Outline | None:
+    """A square frame cut by the page edge, through the contour ``points`` (N, 2): its sides
+    lie along the longest side of the visible part that the edge does not cut, and its extent
+    across the cut is made up to a square, on the side where the page ends."""
+    height, width = mask_shape
+    on_border = (
+        (points[:, 0] <= 1) | (points[:, 0] >= width - 2) | (points[:, 1] <= 1) | (points[:, 1] >= height - 2)
+    )
+    if not on_border.any() or on_border.all():
+        return None
+    hull = cv2.convexHull(points.astype(np.float32))
+    polygon = cv2.approxPolyDP(hull, 0.02 * cv2.arcLength(hull, True), True).reshape(-1, 2)
+
+    def at_border(point: np.ndarray) -> bool:
+        return bool(point[0] <= 4 or point[0] >= width - 5 or point[1] <= 4 or point[1] >= height - 5)
+
+    sides = [
+        (float(np.hypot(*(end - start))), math.atan2(float(end[1] - start[1]), float(end[0] - start[0])))
+        for start, end in zip(polygon, np.roll(polygon, -1, axis=0), strict=True)
+        if not (at_border(start) or at_border(end))  # a side the page cuts is no measure
+    ]
+    if not sides:
+        return None
+    theta = max(sides)[1]
+    c, s = math.cos(theta), math.sin(theta)
+    u = points[:, 0] * c + points[:, 1] * s
+    v = -points[:, 0] * s + points[:, 1] * c
+    inner_u, inner_v = u[~on_border], v[~on_border]
+    spans = []
+    for along, inner in ((u, inner_u), (v, inner_v)):
+        low, high = float(inner.min()), float(inner.max())
+        spans.append([low, high, float(along[on_border].mean())])
+    side = max(high - low for low, high, _ in spans)
+    if side < 4:
+        return None
+    for span in spans:
+        low, high, cut = span
+        if high - low < side:
+            # The page cuts the square on the side nearer its border points.
+            span[0], span[1] = (high - side, high) if abs(cut - low) < abs(cut - high) else (low, low + side)
+    uc, vc = (spans[0][0] + spans[0][1]) / 2, (spans[1][0] + spans[1][1]) / 2
+    return Outline(uc * c - vc * s, uc * s + vc * c, side / 2, side / 2, math.degrees(theta), "square")
+
+
 def solid(mask: np.ndarray, outline: Outline) -> bool:
     """A filled blob (a photo's shadow, a dark picture) is no seal: inside a seal's frame
     there is paper between the characters."""

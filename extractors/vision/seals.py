@@ -38,6 +38,7 @@ from extractors.vision.seal_outline import (
     Outline,
     Shape,
     cut_fits,
+    cut_square,
     fit,
     outline_points,
     refine,
@@ -132,7 +133,11 @@ def _candidate_outlines(mask: np.ndarray, dpi: float) -> list[Outline]:
         if not contours:
             continue
         points = max(contours, key=len).reshape(-1, 2) + np.array([x, y])
-        for outline in (fit(points, mask.shape), *cut_fits(points, mask.shape, dpi)):
+        for outline in (
+            fit(points, mask.shape),
+            cut_square(points, mask.shape),
+            *cut_fits(points, mask.shape, dpi),
+        ):
             if outline is not None:
                 outlines.append(outline)
         if min(w, h) > mm_to_px(MIN_SIZE_MM, dpi) and (
@@ -179,12 +184,33 @@ def _mask_circles(mask: np.ndarray, dpi: float, region: tuple[int, int, int, int
     return [Outline(o.cx + x, o.cy + y, o.a, o.b, 0.0, "round") for o in _hough_outlines(crop, dpi, votes=25)]
 
 
-def _overlap(a: Outline, b: Outline) -> bool:
-    """One seal twice: centres close, or one outline inside the other (the ring of a seal's
-    text, which a faint seal shows as clearly as its frame)."""
+def _overlap(a: Outline, b: Outline, page_shape: tuple[int, int] | None = None) -> bool:
+    """One seal twice: centres close, one outline inside the other (the ring of a seal's
+    text, which a faint seal shows as clearly as its frame), or, on a page of ``page_shape``
+    (height, width), two outlines over the same visible ink (a seal cut by the page edge
+    fits a circle and, through its cut, a square)."""
     distance = math.hypot(a.cx - b.cx, a.cy - b.cy)
     small, big = sorted((max(a.a, a.b), max(b.a, b.b)))
-    return distance < 0.6 * big or distance + small <= 1.1 * big
+    if distance < 0.6 * big or distance + small <= 1.1 * big:
+        return True
+    if page_shape is None:
+        return False
+    boxes = [_visible_box(outline, page_shape) for outline in (a, b)]
+    (ax0, ay0, ax1, ay1), (bx0, by0, bx1, by1) = boxes
+    shared = max(0.0, min(ax1, bx1) - max(ax0, bx0)) * max(0.0, min(ay1, by1) - max(ay0, by0))
+    smaller = min((x1 - x0) * (y1 - y0) for x0, y0, x1, y1 in boxes)
+    return smaller > 0 and shared / smaller > 0.6
+
+
+def _visible_box(outline: Outline, page_shape: tuple[int, int]) -> tuple[float, float, float, float]:
+    height, width = page_shape
+    reach = max(outline.a, outline.b)
+    return (
+        max(0.0, outline.clip_x0, outline.cx - reach),
+        max(0.0, outline.cy - reach),
+        min(float(width), outline.clip_x1, outline.cx + reach),
+        min(float(height), outline.cy + reach),
+    )
 
 
 def _edge(outline: Outline, width: int, height: int) -> Edge | None:
@@ -274,7 +300,7 @@ def find_seals(
     # parts of its frame make, whichever was proposed first.
     found: list[tuple[Outline, Colour, float, float]] = []
     for item in sorted(scored, key=lambda item: -item[2]):
-        if not any(_overlap(item[0], other) for other, _, _, _ in found):
+        if not any(_overlap(item[0], other, gray.shape) for other, _, _, _ in found):
             found.append(item)
     height, width = gray.shape
     candidates = [
