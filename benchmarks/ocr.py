@@ -1,4 +1,4 @@
-"""OCR accuracy and speed: ``python -m benchmarks.ocr [--pages N] [--engines tesseract,rapid]``.
+"""OCR accuracy and speed: ``python -m benchmarks.ocr [--pages N] [--engines tesseract,rapid,rapid-onnxruntime]``.
 
 Decides which OCR engine is the default and whether the pipeline beats OCRmyPDF, on the same
 scanned pages in one run. The pages are the generator's native plans (``python -m
@@ -46,7 +46,9 @@ import numpy as np
 
 from benchmarks.ocr_pages import ScannedPage, errors, make_pages, outside_scanned_pages
 
-ENGINES = ("tesseract", "rapid")
+# rapid-onnxruntime: RapidOCR on its own runtime, beside the OpenVINO one the pipeline uses.
+ENGINES = ("tesseract", "rapid", "rapid-onnxruntime")
+PIPELINE_ENGINES = ("tesseract", "rapid")
 OUTSIDE_ROUND = Path(__file__).resolve().parents[2] / "shared" / "samples" / "outside-round"
 
 
@@ -54,10 +56,10 @@ OUTSIDE_ROUND = Path(__file__).resolve().parents[2] / "shared" / "samples" / "ou
 
 
 def _engine(name: str) -> Any:
-    if name == "rapid":
+    if name in ("rapid", "rapid-onnxruntime"):
         from extractors.vision.rapid import RapidOcrEngine
 
-        return RapidOcrEngine()
+        return RapidOcrEngine(runtime="onnxruntime" if name == "rapid-onnxruntime" else "openvino")
     from extractors.vision.tesseract import TesseractEngine
 
     return TesseractEngine()
@@ -198,7 +200,8 @@ def pipeline_rows(work: Path, scanned: Sequence[ScannedPage], engines: Sequence[
     beside = Path(sys.executable).with_name("pilot-intake")
     command = [str(beside)] if beside.exists() else [sys.executable, "-m", "flows.cli"]
     helped = subprocess.run([*command, "process", "--help"], capture_output=True, text=True).stdout
-    choices: list[str | None] = list(engines) if "--ocr-engine" in helped else [None]
+    named = [engine for engine in engines if engine in PIPELINE_ENGINES]
+    choices: list[str | None] = list(named) if "--ocr-engine" in helped else [None]
     home = work / "pipeline"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "PILOT_INTAKE_"))}
     env["PILOT_INTAKE_PREFECT_HOME"] = str(home / "prefect")
@@ -297,7 +300,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.ocr", description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=12, help="scanned pages to make (default 12)")
     parser.add_argument(
-        "--engines", default=",".join(ENGINES), help="comma-separated (default tesseract,rapid)"
+        "--engines", default=",".join(ENGINES), help="comma-separated (default tesseract,rapid,rapid-onnxruntime)"
     )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--outside-pages", type=int, default=8, help="outside-round scanned pages to time")

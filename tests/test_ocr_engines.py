@@ -8,6 +8,7 @@ models). How well they do on real scans is benchmarks.ocr's business, not these 
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import numpy as np
 import pypdfium2 as pdfium
@@ -147,3 +148,30 @@ def test_rapid_reads_a_cell_again_where_its_print_goes_on_after_the_last_word(
     # A cell read whole is left as it was.
     again = reread_cells(chinese_lines_page, words, [[box]], engine)
     assert len(again) == len(words) and set(again) == set(words)
+
+
+def test_rapid_on_openvino_reads_what_it_reads_on_onnx_runtime(chinese_lines_page: np.ndarray) -> None:
+    # The same models on the faster runtime: the same words in the same places.
+    from extractors.vision.openvino_session import OpenVinoSession
+    from extractors.vision.rapid import _model
+
+    fast = RapidOcrEngine(runtime="openvino")
+    plain = RapidOcrEngine(runtime="onnxruntime")
+    model = _model(fast.threads, fast.max_side, fast.min_score, fast.runtime)
+    assert isinstance(model.text_det.infer, OpenVinoSession)
+    assert isinstance(model.text_rec.session, OpenVinoSession)
+    on_openvino, on_onnx = fast.read(chinese_lines_page), plain.read(chinese_lines_page)
+    assert [word.text for word in on_openvino] == [word.text for word in on_onnx]
+    assert all(
+        abs(a.x0 - b.x0) < 2 and abs(a.top - b.top) < 2 for a, b in zip(on_openvino, on_onnx, strict=True)
+    )
+    assert_read_well(on_openvino, chinese_lines_page)
+
+
+def test_a_model_openvino_cannot_read_is_an_ocr_error(tmp_path: Path) -> None:
+    from extractors.vision.openvino_session import compile_session
+
+    broken = tmp_path / "broken.onnx"
+    broken.write_bytes(b"not a model")
+    with pytest.raises(OcrError, match="OpenVINO"):
+        compile_session(broken, threads=1)
