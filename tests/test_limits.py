@@ -226,3 +226,20 @@ def test_time_limit_stops_a_table() -> None:
     time.sleep(0.01)
     with pytest.raises(TimeLimitError, match="第1行"):
         read_tables(many_rows_xlsx(50), DEFAULT_LIMITS, deadline)
+
+
+def test_ascii85_is_decoded_as_the_pdf_filter_reads_it() -> None:
+    import base64
+    import random
+
+    from extractors.pdf_limits import a85_decode
+
+    rng = random.Random(5)
+    for size in (0, 1, 2, 3, 4, 5, 9, 1000):
+        raw = bytes(rng.randrange(256) for _ in range(size)) + bytes(8) + b"\x01\x02\x03"
+        assert a85_decode(base64.a85encode(raw, adobe=True, wrapcol=60)) == raw  # <~ ~>, line breaks, z
+        assert a85_decode(base64.a85encode(raw) + b"~>") == raw
+    with pytest.raises(ValueError):
+        a85_decode(b"abc{}~>")  # outside the alphabet
+    with pytest.raises(ValueError):
+        a85_decode(b"uuuuu~>")  # past 32 bits

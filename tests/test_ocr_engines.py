@@ -175,3 +175,22 @@ def test_a_model_openvino_cannot_read_is_an_ocr_error(tmp_path: Path) -> None:
     broken.write_bytes(b"not a model")
     with pytest.raises(OcrError, match="OpenVINO"):
         compile_session(broken, threads=1)
+
+
+def test_without_openvino_rapid_reads_on_onnx_runtime_and_says_so(
+    chinese_lines_page: np.ndarray, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import sys
+
+    from extractors.vision import rapid
+    from extractors.vision.openvino_session import OpenVinoSession
+
+    monkeypatch.setitem(sys.modules, "openvino", None)  # a real ImportError, as on a machine without it
+    monkeypatch.setattr(rapid._loaded, "models", {}, raising=False)
+    engine = RapidOcrEngine(runtime="openvino")
+    with caplog.at_level("WARNING", logger="extractors.vision.rapid"):
+        words = engine.read(chinese_lines_page)
+    model = rapid._model(engine.threads, engine.max_side, engine.min_score, engine.runtime)
+    assert not isinstance(model.text_rec.session, OpenVinoSession)
+    assert "ONNX Runtime" in caplog.text and "OpenVINO" in caplog.text
+    assert_read_well(words, chinese_lines_page)

@@ -33,23 +33,29 @@ class Outline:
     clip_x1: float = math.inf
 
 
+def _unit_shape(square: bool, samples: int) -> tuple[np.ndarray, np.ndarray]:
+    t = np.linspace(0, 2 * math.pi, samples, endpoint=False)
+    c, s = np.cos(t), np.sin(t)
+    if square:
+        # A square frame: a superellipse of high power is close enough to sample along.
+        power = 0.1
+        return np.sign(c) * np.abs(c) ** power, np.sign(s) * np.abs(s) ** power
+    return c, s
+
+
+# The unit outlines, drawn once: a page's detection samples tens of thousands of them.
+_UNIT = {square: _unit_shape(square, RING_SAMPLES) for square in (False, True)}
+
+
 def outline_points(outline: Outline, scale: float, samples: int = RING_SAMPLES) -> np.ndarray:
     """Points (x, y) on the outline scaled by ``scale`` (1.0 = the outline itself)."""
-    t = np.linspace(0, 2 * math.pi, samples, endpoint=False)
-    if outline.shape == "square":
-        # A square frame: a superellipse of high power is close enough to sample along.
-        c, s = np.cos(t), np.sin(t)
-        power = 0.1
-        x = np.sign(c) * np.abs(c) ** power
-        y = np.sign(s) * np.abs(s) ** power
-    else:
-        x, y = np.cos(t), np.sin(t)
-    x = x * outline.a * scale
-    y = y * outline.b * scale
+    square = outline.shape == "square"
+    x, y = _UNIT[square] if samples == RING_SAMPLES else _unit_shape(square, samples)
+    x = x * (outline.a * scale)
+    y = y * (outline.b * scale)
     rad = math.radians(outline.angle)
-    xr = outline.cx + x * math.cos(rad) - y * math.sin(rad)
-    yr = outline.cy + x * math.sin(rad) + y * math.cos(rad)
-    return np.stack([xr, yr], axis=1)
+    cos, sin = math.cos(rad), math.sin(rad)
+    return np.stack([outline.cx + x * cos - y * sin, outline.cy + x * sin + y * cos], axis=1)
 
 
 def coverage(

@@ -55,6 +55,7 @@ MAX_SIZE_MM = 62.0
 SHAPE_ONLY_FLOOR = 0.5  # least confidence for a seal found on a page without colour
 # A refitted outline counts only on a ring this complete, with this little ink just outside.
 REFIT_RING, REFIT_OUTSIDE = 0.8, 0.1
+REFIT_FROM = 0.35  # least share of a proposed outline inked for it to be refitted
 FAINT_FLOOR = 0.7  # least confidence for a ring judged on the palest gray, where scanned text is too
 
 Colour = Literal["red", "gray", "black"]
@@ -287,12 +288,19 @@ def find_seals(
     scored: list[tuple[Outline, Colour, float, float]] = []
     for colour, mask, hidden, outlines, floor in passes:
         for proposed in outlines:
-            tried = [
-                (outline, colour, *score)
-                for outline, refined in ((proposed, False), (refine(mask, proposed), True))
-                if outline is not None
-                and (score := _score(mask, hidden, outline, colour, dpi, clean_only=refined)) is not None
-            ]
+            if not _plausible_size(proposed, dpi):
+                continue
+            tried = (
+                [(proposed, colour, *score)] if (score := _score(mask, hidden, proposed, colour, dpi)) else []
+            )
+            # Only an outline with some of a ring under it is worth refitting (most proposals
+            # on a page of print have none).
+            if ring_score(mask, proposed, hidden)[0] >= REFIT_FROM:
+                refitted = refine(mask, proposed)
+                if refitted is not None and (
+                    score := _score(mask, hidden, refitted, colour, dpi, clean_only=True)
+                ):
+                    tried.append((refitted, colour, *score))
             best = max(tried, key=lambda item: item[2], default=None)
             if best is not None and best[2] >= floor:
                 scored.append(best)
