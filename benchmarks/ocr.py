@@ -300,7 +300,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.ocr", description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=12, help="scanned pages to make (default 12)")
     parser.add_argument(
-        "--engines", default=",".join(ENGINES), help="comma-separated (default tesseract,rapid,rapid-onnxruntime)"
+        "--engines",
+        default=",".join(ENGINES),
+        help="comma-separated (default tesseract,rapid,rapid-onnxruntime)",
     )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--outside-pages", type=int, default=8, help="outside-round scanned pages to time")
