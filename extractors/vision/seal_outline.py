@@ -146,8 +146,7 @@ def cut_fits(points: np.ndarray, mask_shape: tuple[int, int], dpi: float) -> lis
 def fit(points: np.ndarray, mask_shape: tuple[int, int]) -> Outline | None:
     """An ellipse or a square through the contour ``points`` (N, 2), ignoring the points that
     lie on the page border (where a seal is cut, not drawn)."""
-    height, width = mask_shape
-    keep = (points[:, 0] > 1) & (points[:, 0] < width - 2) & (points[:, 1] > 1) & (points[:, 1] < height - 2)
+    keep = ~_on_border(points, mask_shape)
     inner = points[keep].astype(np.float32)
     if len(inner) < 12:
         return None
@@ -161,36 +160,23 @@ def fit(points: np.ndarray, mask_shape: tuple[int, int]) -> Outline | None:
         solidity = cv2.contourArea(hull) / (rw * rh)
         if solidity > 0.93 and max(rw, rh) / min(rw, rh) < 1.6:
             return Outline(rect[0][0], rect[0][1], rw / 2, rh / 2, rect[2], "square")
-    try:
-        (cx, cy), (d1, d2), angle = cv2.fitEllipse(inner)
-    except cv2.error:
-        return None
-    if not (math.isfinite(d1) and math.isfinite(d2)) or d1 < 2 or d2 < 2:
-        return None
-    shape: Shape = "round" if max(d1, d2) / min(d1, d2) < 1.15 else "oval"
-    return Outline(cx, cy, d1 / 2, d2 / 2, angle, shape)
+    return _ellipse_through(inner)
 
 
 def cut_square(points: np.ndarray, mask_shape: tuple[int, int]) -> Outline | None:
     """A square frame cut by the page edge, through the contour ``points`` (N, 2): its sides
     lie along the longest side of the visible part that the edge does not cut, and its extent
     across the cut is made up to a square, on the side where the page ends."""
-    height, width = mask_shape
-    on_border = (
-        (points[:, 0] <= 1) | (points[:, 0] >= width - 2) | (points[:, 1] <= 1) | (points[:, 1] >= height - 2)
-    )
+    on_border = _on_border(points, mask_shape)
     if not on_border.any() or on_border.all():
         return None
     hull = cv2.convexHull(points.astype(np.float32))
     polygon = cv2.approxPolyDP(hull, 0.02 * cv2.arcLength(hull, True), True).reshape(-1, 2)
-
-    def at_border(point: np.ndarray) -> bool:
-        return bool(point[0] <= 4 or point[0] >= width - 5 or point[1] <= 4 or point[1] >= height - 5)
-
+    # A side the page cuts, or that ends at the page edge, is no measure of the square.
     sides = [
         (float(np.hypot(*(end - start))), math.atan2(float(end[1] - start[1]), float(end[0] - start[0])))
         for start, end in zip(polygon, np.roll(polygon, -1, axis=0), strict=True)
-        if not (at_border(start) or at_border(end))  # a side the page cuts is no measure
+        if not _on_border(np.array([start, end]), mask_shape, margin=4).any()
     ]
     if not sides:
         return None
@@ -262,7 +248,16 @@ def _near(points: np.ndarray, outline: Outline, tolerance: float = 0.06) -> np.n
     return np.abs(np.hypot(u, v) - 1.0) < tolerance
 
 
-def _ellipse_through(points: np.ndarray, like: Outline) -> Outline | None:
+def _on_border(points: np.ndarray, mask_shape: tuple[int, int], margin: int = 1) -> np.ndarray:
+    """Which points (N, 2) lie within ``margin`` pixels of the page border, where a seal is
+    cut, not drawn."""
+    height, width = mask_shape
+    x, y = points[:, 0], points[:, 1]
+    return (x <= margin) | (x >= width - 1 - margin) | (y <= margin) | (y >= height - 1 - margin)
+
+
+def _ellipse_through(points: np.ndarray, like: Outline | None = None) -> Outline | None:
+    """The ellipse (round or oval) fitted to ``points``, cut where ``like`` is cut."""
     if len(points) < 12:
         return None
     try:
@@ -272,4 +267,6 @@ def _ellipse_through(points: np.ndarray, like: Outline) -> Outline | None:
     if not (math.isfinite(d1) and math.isfinite(d2)) or d1 < 2 or d2 < 2:
         return None
     shape: Shape = "round" if max(d1, d2) / min(d1, d2) < 1.15 else "oval"
+    if like is None:
+        return Outline(cx, cy, d1 / 2, d2 / 2, angle, shape)
     return Outline(cx, cy, d1 / 2, d2 / 2, angle, shape, clip_x0=like.clip_x0, clip_x1=like.clip_x1)

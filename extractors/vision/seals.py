@@ -290,16 +290,16 @@ def find_seals(
         for proposed in outlines:
             if not _plausible_size(proposed, dpi):
                 continue
+            measured = ring_score(mask, proposed, hidden)
             tried = (
-                [(proposed, colour, *score)] if (score := _score(mask, hidden, proposed, colour, dpi)) else []
+                [(proposed, colour, *score)] if (score := _score(mask, proposed, measured, colour)) else []
             )
             # Only an outline with some of a ring under it is worth refitting (most proposals
             # on a page of print have none).
-            if ring_score(mask, proposed, hidden)[0] >= REFIT_FROM:
-                refitted = refine(mask, proposed)
-                if refitted is not None and (
-                    score := _score(mask, hidden, refitted, colour, dpi, clean_only=True)
-                ):
+            refitted = refine(mask, proposed) if measured[0] >= REFIT_FROM else None
+            if refitted is not None and _plausible_size(refitted, dpi):
+                remeasured = ring_score(mask, refitted, hidden)
+                if score := _score(mask, refitted, remeasured, colour, clean_only=True):
                     tried.append((refitted, colour, *score))
             best = max(tried, key=lambda item: item[2], default=None)
             if best is not None and best[2] >= floor:
@@ -320,20 +320,17 @@ def find_seals(
 
 def _score(
     mask: np.ndarray,
-    hidden: np.ndarray | None,
     outline: Outline,
+    measured: tuple[float, float, float],
     colour: Colour,
-    dpi: float,
     *,
     clean_only: bool = False,
 ) -> tuple[float, float] | None:
-    """(confidence, visible share) of a seal of a plausible size with ``outline``, or None.
-    ``clean_only`` takes only a ring inked nearly all round with clean paper outside: an
-    outline refitted to the ink's own edges fits blurred text well too, a seal's frame alone
-    fits it that well with nothing beside it."""
-    if not _plausible_size(outline, dpi):
-        return None
-    ring, outside, visible = ring_score(mask, outline, hidden)
+    """(confidence, visible share) of a seal with ``outline``, whose ``ring_score`` is
+    ``measured``, or None. ``clean_only`` takes only a ring inked nearly all round with clean
+    paper outside: an outline refitted to the ink's own edges fits blurred text well too, a
+    seal's frame alone fits it that well with nothing beside it."""
+    ring, outside, visible = measured
     if visible < 0.25 or solid(mask, outline):
         return None
     if clean_only and (ring < REFIT_RING or outside > REFIT_OUTSIDE):
