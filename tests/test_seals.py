@@ -71,6 +71,20 @@ ROUND = SealSpec(name=SCHOOL, wear=0.03, spread=0.5)
 def test_a_page_of_print_without_a_seal_has_none() -> None:
     for mode in ("colour", "gray", "bw"):
         assert find_seals(_page(mode=mode)) == []
+    assert find_seals(_page(mode="bw", rules=True)) == []
+    assert find_seals(_page(mode="bw", rules=True, jpeg=70)) == []
+
+
+def test_a_seal_that_a_one_bit_scan_broke_into_arcs_is_found_for_a_person_to_confirm() -> None:
+    # Worn and blotchy: the 1-bit threshold keeps arcs of its ring and bits of its text, and
+    # no ink cluster is its outline any more.
+    spec = SealSpec(name=SCHOOL, wear=0.1, spread=0.5)
+    page = _page((spec, 620, 700), mode="bw")
+    [seal] = find_seals(page)
+    assert seal.colour == "black" and seal.shape == "round"
+    cx, cy = seal.centre_px
+    assert abs(cx - 620) < 15 and abs(cy - 700) < 15
+    assert 0.5 <= seal.confidence < 0.7
 
 
 @pytest.mark.parametrize(("mode", "colour"), [("colour", "red"), ("gray", "gray"), ("bw", "black")])

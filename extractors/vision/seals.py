@@ -22,6 +22,7 @@ import cv2
 import numpy as np
 
 from extractors.vision.images import PageImage
+from extractors.vision.seal_arcs import broken_rings
 from extractors.vision.seal_ink import (
     faint_seal_mask,
     flatten,
@@ -286,6 +287,13 @@ def find_seals(
         else:
             passes.append(("black", ink, None, _hough_outlines(gray, dpi), shape_floor))
     scored: list[tuple[Outline, Colour, float, float]] = []
+    if kind == "bw":
+        # Thresholding keeps only the hardest-inked parts of a red seal: arcs of its ring.
+        scored += [
+            (outline, "black", confidence, visible)
+            for outline, confidence, visible in broken_rings(ink, dpi)
+            if confidence >= shape_floor
+        ]
     for colour, mask, hidden, outlines, floor in passes:
         for proposed in outlines:
             if not _plausible_size(proposed, dpi):

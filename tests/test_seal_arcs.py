@@ -1,0 +1,59 @@
+"""Broken rings on 1-bit masks: run lengths round a circle, long arcs against strokes of
+print, table rules taken out."""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+
+from extractors.vision.seal_arcs import _run_lengths, arc_scores, broken_rings, without_rules
+
+DPI = 100.0
+R = 80  # a 41 mm seal at 100 dpi
+
+
+def test_run_lengths_count_a_run_that_wraps_round_the_end_whole() -> None:
+    hit = np.array([[1, 1, 0, 0, 1, 1, 1, 0, 1, 1]], bool)
+    assert _run_lengths(hit).tolist() == [[4, 4, 0, 0, 3, 3, 3, 0, 4, 4]]
+    assert _run_lengths(np.ones((1, 5), bool)).tolist() == [[5] * 5]
+    assert _run_lengths(np.zeros((1, 3), bool)).tolist() == [[0, 0, 0]]
+
+
+def _arcs(
+    size: int = 400, spans: tuple[tuple[int, int], ...] = ((20, 80), (110, 170), (200, 250))
+) -> np.ndarray:
+    """A ring of radius ``R`` at the centre of which only arcs (degrees) are left."""
+    mask = np.zeros((size, size), np.uint8)
+    for start, end in spans:
+        cv2.ellipse(mask, (size // 2, size // 2), (R, R), 0, start, end, 1, 3)
+    return mask
+
+
+def test_long_diagonal_arcs_score_and_short_strokes_across_the_circle_do_not() -> None:
+    circle = np.array([[200.0, 200.0, R]])
+    ring, outside, visible = arc_scores(_arcs(), circle, DPI)
+    assert ring[0] > 0.4 and outside[0] == 0.0 and visible[0] == 1.0
+    strokes = np.zeros((400, 400), np.uint8)
+    for degrees in range(0, 360, 12):  # print on the circle: a character's strokes every 4 mm
+        x = round(200 + R * math.cos(math.radians(degrees)))
+        y = round(200 + R * math.sin(math.radians(degrees)))
+        cv2.line(strokes, (x - 6, y), (x + 6, y), 1, 1)
+        cv2.line(strokes, (x, y - 6), (x, y + 6), 1, 1)
+    assert strokes.sum() > 0 and arc_scores(strokes, circle, DPI)[0][0] < 0.1
+
+
+def test_table_rules_are_taken_out_and_a_ring_is_kept() -> None:
+    mask = _arcs(spans=((0, 360),))
+    mask[50, 10:390] = 1
+    mask[10:390, 30] = 1
+    clean = without_rules(mask, DPI)
+    assert clean[50, 10:390].sum() == 0 and clean[10:390, 30].sum() == 0
+    assert clean.sum() > 0.9 * _arcs(spans=((0, 360),)).sum()
+
+
+def test_a_broken_ring_is_found_where_it_is_and_once() -> None:
+    [(outline, confidence, visible)] = broken_rings(_arcs(), DPI)
+    assert abs(outline.cx - 200) < 4 and abs(outline.cy - 200) < 4 and abs(outline.a - R) < 4
+    assert 0.5 <= confidence <= 0.85 and visible == 1.0
