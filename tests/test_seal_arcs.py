@@ -9,6 +9,7 @@ import cv2
 import numpy as np
 
 from extractors.vision.seal_arcs import _run_lengths, arc_scores, broken_rings, without_rules
+from extractors.vision.seal_ink import without_long_runs
 
 DPI = 100.0
 R = 80  # a 41 mm seal at 100 dpi
@@ -57,3 +58,14 @@ def test_a_broken_ring_is_found_where_it_is_and_once() -> None:
     [(outline, confidence, visible)] = broken_rings(_arcs(), DPI)
     assert abs(outline.cx - 200) < 4 and abs(outline.cy - 200) < 4 and abs(outline.a - R) < 4
     assert 0.5 <= confidence <= 0.85 and visible == 1.0
+
+
+def test_long_runs_are_taken_out_through_small_gaps_and_a_seal_sized_square_is_kept() -> None:
+    mask = np.zeros((200, 400), np.uint8)
+    mask[20, 10:390] = 1
+    mask[20, 100:390:40] = 0  # JPEG noise along a pale rule
+    cv2.rectangle(mask, (150, 60), (260, 170), 1, 2)  # a 28 mm square at 100 dpi
+    clean = without_long_runs(mask, DPI, 40.0, bridge=5)
+    assert clean[18:23].sum() == 0
+    assert clean[60:172, 150:262].sum() == mask[60:172, 150:262].sum()
+    assert without_long_runs(mask, DPI, 40.0)[20].sum() > 0  # without bridging the gaps end it

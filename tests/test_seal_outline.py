@@ -6,7 +6,14 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from extractors.vision.seal_outline import Outline, cut_square, refine, ring_score
+from extractors.vision.seal_outline import (
+    Outline,
+    cut_square,
+    refine,
+    refine_square,
+    ring_score,
+    square_through,
+)
 from extractors.vision.seals import _overlap
 
 
@@ -76,3 +83,17 @@ def test_a_circle_and_a_square_over_the_same_cut_ink_are_one_seal() -> None:
     square_through_the_cut = Outline(232, 100, 60, 60, 0.0, "square")
     assert not _overlap(circle, square_through_the_cut)
     assert _overlap(circle, square_through_the_cut, (200, 240))
+
+
+def test_a_square_frame_with_specks_beside_it_is_refitted_to_the_frame() -> None:
+    mask = np.zeros((200, 200), np.uint8)
+    cv2.rectangle(mask, (60, 60), (140, 140), 1, 2)
+    for x in range(44, 58, 6):  # specks of print that joined the cluster, left of the frame
+        mask[100:103, x : x + 2] = 1
+    points = np.argwhere(mask > 0)[:, ::-1]
+    proposed = square_through(cv2.convexHull(points).reshape(-1, 2), mask.shape)
+    assert proposed is not None and proposed.shape == "square"
+    refitted = refine_square(mask, proposed)
+    assert abs(refitted.cx - 100) < 3 and abs(refitted.cy - 100) < 3
+    assert abs(refitted.a - 40) < 3 and abs(refitted.b - 40) < 3
+    assert ring_score(mask, refitted)[0] > 0.95 > ring_score(mask, proposed)[0]

@@ -29,13 +29,18 @@ def _page(
     mode: str = "colour",
     seed: int = 3,
     rules: bool = False,
+    shaded: bool = False,
     jpeg: int | None = None,
 ) -> PageImage:
     """A white A4 page with lines of black 'print' (and, with ``rules``, a table of two-pixel
-    rules) and the seals pasted at their centres, saved as a JPEG of quality ``jpeg``."""
+    rules, with ``shaded`` rows filled pale gray) and the seals pasted at their centres, saved
+    as a JPEG of quality ``jpeg``."""
     rng = random.Random(seed)
     canvas = Image.new("RGBA", A4, (255, 255, 255, 255))
     pixels = np.asarray(canvas).copy()
+    if shaded:  # a table's header rows filled with pale gray
+        for row in range(620, 940, 128):
+            pixels[row : row + 64, 100:1140] = (225, 225, 225, 255)
     if rules:
         for row in range(620, 940, 64):
             pixels[row : row + 2, 100:1140] = (0, 0, 0, 255)
@@ -284,3 +289,15 @@ def test_a_seal_paler_than_the_mid_gray_band_is_found_whole_in_a_gray_scan() -> 
     assert abs(seal.centre_px[0] - 620) < 10 and abs(seal.centre_px[1] - 700) < 10
     assert abs(seal.radius_px[0] - 122) < 8
     assert find_seals(_page(mode="gray", jpeg=70)) == []
+
+
+def test_a_faint_square_seal_over_a_shaded_table_in_a_gray_scan_is_found() -> None:
+    # Its pale frame is lighter than the mid-gray band, and the shaded rows and the rules'
+    # gray edges would join it to the whole table: they are taken out as long runs first.
+    square = SealSpec(
+        name="湖南工程学院", shape="square", width_mm=30, height_mm=30, ring_mm=1.0, faint=0.55, wear=0.1
+    )
+    [seal] = find_seals(_page((square, 620, 760), rules=True, shaded=True, mode="gray", jpeg=70))
+    assert seal.shape == "square" and seal.colour == "gray"
+    assert abs(seal.centre_px[0] - 620) < 20 and abs(seal.centre_px[1] - 760) < 20
+    assert find_seals(_page(rules=True, shaded=True, mode="gray", jpeg=70)) == []

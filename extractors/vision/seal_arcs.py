@@ -19,7 +19,7 @@ from functools import lru_cache
 import cv2
 import numpy as np
 
-from extractors.vision.seal_ink import mm_to_px
+from extractors.vision.seal_ink import mm_to_px, without_long_runs
 from extractors.vision.seal_outline import Outline
 
 PROPOSAL_DPI = 40.0
@@ -37,11 +37,7 @@ ARC_FLOOR = 0.3
 
 def without_rules(ink: np.ndarray, dpi: float) -> np.ndarray:
     """``ink`` with its long horizontal and vertical rules taken out."""
-    length = max(3, round(mm_to_px(RULE_MM, dpi)))
-    horizontal = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((1, length), np.uint8))
-    vertical = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((length, 1), np.uint8))
-    rules = cv2.dilate(np.maximum(horizontal, vertical), np.ones((3, 3), np.uint8))
-    return (ink & (rules == 0)).astype(np.uint8)
+    return without_long_runs(ink, dpi, RULE_MM)
 
 
 def _annulus(inner: float, outer: float) -> np.ndarray:

@@ -125,3 +125,16 @@ def print_mask(gray: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
 
 def ink_mask(gray: np.ndarray) -> np.ndarray:
     return (gray < 150).astype(np.uint8)
+
+
+def without_long_runs(mask: np.ndarray, dpi: float, run_mm: float, bridge: int = 1) -> np.ndarray:
+    """``mask`` without its level and upright runs of at least ``run_mm``: table rules, and
+    the shaded rows and thin rules that a gray scan makes gray, not black. Gaps of under
+    ``bridge`` pixels (JPEG noise along a pale rule) do not end a run."""
+    run = max(3, round(mm_to_px(run_mm, dpi)))
+    runs = np.zeros_like(mask)
+    for bridging, opening in (((1, bridge), (1, run)), ((bridge, 1), (run, 1))):
+        closed = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones(bridging, np.uint8)) if bridge > 1 else mask
+        runs = np.maximum(runs, cv2.morphologyEx(closed, cv2.MORPH_OPEN, np.ones(opening, np.uint8)))
+    runs = cv2.dilate(runs, np.ones((3, 3), np.uint8))
+    return (mask & (runs == 0)).astype(np.uint8)

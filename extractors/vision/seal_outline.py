@@ -6,7 +6,7 @@ detector that decides which outlines are seals (``seals.find_seals``).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import cv2
@@ -161,6 +161,46 @@ def fit(points: np.ndarray, mask_shape: tuple[int, int]) -> Outline | None:
         if solidity > 0.93 and max(rw, rh) / min(rw, rh) < 1.6:
             return Outline(rect[0][0], rect[0][1], rw / 2, rh / 2, rect[2], "square")
     return _ellipse_through(inner)
+
+
+def square_through(points: np.ndarray, mask_shape: tuple[int, int]) -> Outline | None:
+    """The square frame round the contour ``points`` (N, 2), whatever its hull's fullness: a
+    worn square's hull loses its corners, and specks of print beside it spoil the hull, but
+    its least rectangle is still the frame. None for a cluster cut by the page border (see
+    ``cut_square``) or too far from square."""
+    if _on_border(points, mask_shape).any() or len(points) < 4:
+        return None
+    (cx, cy), (rw, rh), angle = cv2.minAreaRect(points.astype(np.float32))
+    if min(rw, rh) < 2 or max(rw, rh) / min(rw, rh) > 1.3:
+        return None
+    return Outline(cx, cy, rw / 2, rh / 2, angle, "square")
+
+
+def refine_square(mask: np.ndarray, outline: Outline, hidden: np.ndarray | None = None) -> Outline:
+    """The square frame near ``outline`` (at its angle) that the ink covers best: a frame
+    fitted to a cluster's extent is pushed out by specks of print that joined it, so smaller
+    and shifted frames (up to 12% of its half side off) are tried."""
+
+    def margin(candidate: Outline) -> float:
+        ring, outside, _ = ring_score(mask, candidate, hidden)
+        return ring - outside
+
+    side = (outline.a + outline.b) / 2
+    best, best_margin = outline, margin(outline)
+    step = max(1.0, 0.04 * side)
+    for scale in (0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 1.0):
+        for dx in range(-3, 4):
+            for dy in range(-3, 4):
+                candidate = replace(
+                    outline,
+                    cx=outline.cx + dx * step,
+                    cy=outline.cy + dy * step,
+                    a=side * scale,
+                    b=side * scale,
+                )
+                if (score := margin(candidate)) > best_margin:
+                    best, best_margin = candidate, score
+    return best
 
 
 def cut_square(points: np.ndarray, mask_shape: tuple[int, int]) -> Outline | None:

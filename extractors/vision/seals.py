@@ -34,6 +34,7 @@ from extractors.vision.seal_ink import (
     print_mask,
     red_mask,
     seal_red_mask,
+    without_long_runs,
 )
 from extractors.vision.seal_outline import (
     Outline,
@@ -43,8 +44,10 @@ from extractors.vision.seal_outline import (
     fit,
     outline_points,
     refine,
+    refine_square,
     ring_score,
     solid,
+    square_through,
 )
 from schemas.facts import Box, SealFact
 
@@ -57,6 +60,10 @@ SHAPE_ONLY_FLOOR = 0.5  # least confidence for a seal found on a page without co
 # A refitted outline counts only on a ring this complete, with this little ink just outside.
 REFIT_RING, REFIT_OUTSIDE = 0.8, 0.1
 REFIT_FROM = 0.35  # least share of a proposed outline inked for it to be refitted
+RUN_MM = 40.0  # a level or upright run of gray this long is a table's, longer than a seal's side
+FINE_JOIN_MM = 1.2  # how near ink is joined when a cluster is too big for a seal
+SQUARE_FROM = 0.15  # least share of a proposed square frame inked for it to be refitted
+SQUARE_RING = 0.92  # least share of a refitted square frame inked
 FAINT_FLOOR = 0.7  # least confidence for a ring judged on the palest gray, where scanned text is too
 
 Colour = Literal["red", "gray", "black"]
@@ -104,21 +111,25 @@ def _confidence(ring: float, outside: float, visible: float, colour: Colour) -> 
     return round(score, 3)
 
 
-def _candidate_outlines(mask: np.ndarray, dpi: float) -> list[Outline]:
-    """Outlines of the ink clusters of a seal's size. A cluster is ink within 3 mm of other
-    ink (a ring broken by wear, with its text and star); its outline is fitted to the convex
-    hull of its ink, which is the frame of a seal whatever lies inside it."""
-    group = max(3, round(mm_to_px(3.0, dpi)))
+def _candidate_outlines(mask: np.ndarray, dpi: float, join_mm: float = 3.0) -> list[Outline]:
+    """Outlines of the ink clusters of a seal's size. A cluster is ink within ``join_mm`` of
+    other ink (a ring broken by wear, with its text and star); its outline is fitted to the
+    convex hull of its ink, which is the frame of a seal whatever lies inside it. A cluster
+    too big for a seal is split again, joining only nearer ink: a faint seal beside gray
+    print joins the print at 3 mm, its frame holds together at less."""
+    group = max(3, round(mm_to_px(join_mm, dpi)))
     joined = cv2.dilate(mask, np.ones((group, group), np.uint8))
     count, labels, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
     low = mm_to_px(MIN_SIZE_MM, dpi) * 0.3
     high = mm_to_px(MAX_SIZE_MM, dpi) * 1.25
     outlines: list[Outline] = []
+    too_big: list[int] = []
     for label in range(1, count):
         x, y, w, h, _ = stats[label]
         if max(w, h) < low:
             continue
         if max(w, h) > high:
+            too_big.append(label)
             if max(w, h) <= 2.2 * high and min(w, h) >= mm_to_px(MIN_SIZE_MM, dpi):
                 # Two seals side by side or one above the other, touching: one cluster too
                 # long for a seal, whose rings are found one by one.
@@ -137,6 +148,7 @@ def _candidate_outlines(mask: np.ndarray, dpi: float) -> list[Outline]:
         points = max(contours, key=len).reshape(-1, 2) + np.array([x, y])
         for outline in (
             fit(points, mask.shape),
+            square_through(points, mask.shape),
             cut_square(points, mask.shape),
             *cut_fits(points, mask.shape, dpi),
         ):
@@ -147,6 +159,9 @@ def _candidate_outlines(mask: np.ndarray, dpi: float) -> list[Outline]:
         ):
             # Two seals stamped over each other make one cluster: look for both rings in it.
             outlines += _mask_circles(mask, dpi, (x, y, w, h))
+    if too_big and join_mm > FINE_JOIN_MM:
+        part = (np.isin(labels, too_big) & (mask > 0)).astype(np.uint8)
+        outlines += _candidate_outlines(part, dpi, FINE_JOIN_MM)
     return outlines
 
 
@@ -274,14 +289,17 @@ def find_seals(
         if kind == "gray":
             own = cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY) if paper is None else gray
             near_print = print_mask(own, gray.shape)
-            mid = gray_seal_mask(gray, near_print)
             # A red seal turns mid-gray, print stays black: the seal is judged on the mid-gray
-            # ink alone, so that a paragraph of black text cannot pass for its ring.
+            # ink alone, so that a paragraph of black text cannot pass for its ring. Shaded
+            # rows and thin rules scan to gray too, and would join a seal over a table.
+            mid = without_long_runs(gray_seal_mask(gray, near_print), dpi, RUN_MM, bridge=5)
             rings = _hough_outlines(gray, dpi)
             passes.append(("gray", mid, near_print, _candidate_outlines(mid, dpi) + rings, shape_floor))
             # A faint seal turns a gray so light that most of its ring is above the mid-gray
-            # band: the rings the transform found are judged again on any ink but print.
-            passes.append(("gray", faint_seal_mask(gray, near_print), near_print, rings, FAINT_FLOOR))
+            # band: the rings the transform found, and the clusters of pale ink (a faint
+            # square has no ring to vote for), are judged again on any ink but print.
+            faint = without_long_runs(faint_seal_mask(gray, near_print), dpi, RUN_MM, bridge=5)
+            passes.append(("gray", faint, near_print, rings + _candidate_outlines(faint, dpi), FAINT_FLOOR))
             # A JPEG-smoothed 1-bit scan looks gray: its seals are black rings.
             passes.append(("black", ink, None, rings, shape_floor))
         else:
@@ -304,10 +322,16 @@ def find_seals(
             )
             # Only an outline with some of a ring under it is worth refitting (most proposals
             # on a page of print have none).
-            refitted = refine(mask, proposed) if measured[0] >= REFIT_FROM else None
+            if proposed.shape == "square":
+                refitted = refine_square(mask, proposed, hidden) if measured[0] >= SQUARE_FROM else None
+            else:
+                refitted = refine(mask, proposed) if measured[0] >= REFIT_FROM else None
             if refitted is not None and _plausible_size(refitted, dpi):
                 remeasured = ring_score(mask, refitted, hidden)
-                if score := _score(mask, refitted, remeasured, colour, clean_only=True):
+                # A square moved onto a block of print finds its edges in the lines' ends:
+                # a frame's straight sides are inked nearly whole.
+                ragged = refitted.shape == "square" and remeasured[0] < SQUARE_RING
+                if not ragged and (score := _score(mask, refitted, remeasured, colour, clean_only=True)):
                     tried.append((refitted, colour, *score))
             best = max(tried, key=lambda item: item[2], default=None)
             if best is not None and best[2] >= floor:
