@@ -213,6 +213,23 @@ def test_match_names_another_school_a_department_an_organisation_or_nothing() ->
     assert unknown.kind == "other_institution"
 
 
+def test_a_poor_reading_of_the_schools_seal_is_not_a_school_whose_name_is_all_in_its_own() -> None:
+    # 长沙学院 is all in 长沙商贸旅游职业技术学院: a reading that kept 长沙 and 学院 of the
+    # school's own seal shows nothing of 长沙学院's that the school's name lacks.
+    own, others = ["长沙商贸旅游职业技术学院"], ["长沙学院", SCHOOL]
+    poor = match_institution(SealReading("长沙陈塑络游学院", "", 70), own, others)
+    assert poor.kind == "unreadable"
+    crowded = match_institution(
+        SealReading("湖南产年工聚职业学院", "", 80), ["湖南汽车工程职业学院"], ["湖南工学院"]
+    )
+    assert crowded.kind == "unreadable"
+    # That name alone, read clearly, is that school's seal; so is one showing its own characters.
+    assert match_institution(SealReading("长沙学院", "", 80), own, others).kind == "other_institution"
+    assert match_institution(
+        SealReading("湖南工学院", "", 80), ["湖南汽车工程职业学院"], ["湖南工学院"]
+    ).kind == ("other_institution")
+
+
 def test_the_ring_text_of_a_clean_tilted_seal_is_read_and_matched_with_tesseract() -> None:
     spec = SealSpec(name=SCHOOL, wear=0.0, spread=0.4, tilt=25, font_index=0)
     page = _page((spec, 620, 700), text=False)
@@ -301,3 +318,17 @@ def test_a_faint_square_seal_over_a_shaded_table_in_a_gray_scan_is_found() -> No
     assert seal.shape == "square" and seal.colour == "gray"
     assert abs(seal.centre_px[0] - 620) < 20 and abs(seal.centre_px[1] - 760) < 20
     assert find_seals(_page(rules=True, shaded=True, mode="gray", jpeg=70)) == []
+
+
+@pytest.mark.parametrize(
+    ("bottom", "kind"), [("教务处", "department"), ("财务处", "department"), ("合同专用章", "matched")]
+)
+def test_the_bottom_line_of_a_seal_is_read_and_tells_a_department_from_the_school(
+    bottom: str, kind: str
+) -> None:
+    spec = SealSpec(name=SCHOOL, bottom=bottom, wear=0.03, spread=0.5, font_index=0, tilt=25)
+    page = _page((spec, 620, 700), text=False)
+    [seal] = find_seals(page)
+    reading = read_seal(page, seal)
+    assert reading.bottom == bottom
+    assert match_institution(reading, [SCHOOL], OTHERS).kind == kind

@@ -29,6 +29,7 @@ from extractors.vision.seals import SealCandidate
 from schemas.facts import Box
 from schemas.seal_review import MatchKind
 
+BOTTOM_ZOOM = 2.0
 READ_RADIUS = 150  # the seal is scaled to this outer radius in pixels before reading
 TEXT_HEIGHT = 40  # rows of the unrolled ring text: tesseract reads CJK best 30-40 px high
 TEXT_DEPTH = 0.34  # how deep the ring text reaches inside the ring line, in outer radii
@@ -142,6 +143,15 @@ def _best(read: str, names: list[str]) -> tuple[str | None, float, float]:
     return best
 
 
+def _shows_apart(read: str, other: str | None, own_names: list[str]) -> bool:
+    """Whether the reading has a character of ``other``'s name that none of ``own_names``
+    has: what tells the other school's seal from a poor reading of this school's."""
+    if other is None:
+        return False
+    own_chars = set("".join(match_key(name) for name in own_names))
+    return any(char in match_key(other) and char not in own_chars for char in match_key(read))
+
+
 def _after_name(read: str, name: str) -> str:
     """What the reading says after the (approximately matched) ``name``."""
     a, b = match_key(read), match_key(name)
@@ -184,14 +194,22 @@ def match_institution(
         return SealMatch("matched", quoted, own_name, own)
     if organisation and org >= 0.6 and org > own:
         return SealMatch("organisation", quoted, organisation, org)
-    if other_whole >= 0.5 and other >= 0.75 and other - own >= 0.5:
+    # Another school's seal is said only on what the reading shows of that school and not of
+    # this one: 长沙学院 is all in 长沙商贸旅游职业技术学院, and a poor reading of this school's
+    # seal that kept 长沙 and 学院 is no 长沙学院 seal, unless that name, and nothing more, is
+    # read clearly.
+    read_as_other = other_name is not None and shared_ratio(other_name, arc) >= 0.85  # that name alone
+    named_apart = _shows_apart(arc, other_name, school_names) or (
+        other_whole >= 0.9 and read_as_other and reading.confidence >= 60
+    )
+    if other_whole >= 0.5 and other >= 0.75 and other - own >= 0.5 and named_apart:
         return SealMatch("other_institution", quoted, other_name, other)
     # A poor reading still names another school when half of what sets that school's name
     # apart is read, nothing of this school's, and most of that whole name is read in order.
     poorly_read_other = (
         other >= 0.5 and own == 0.0 and other_whole >= 0.65 and other_whole - own_whole >= 0.15
     )
-    if poorly_read_other and reading.confidence >= 40:
+    if poorly_read_other and named_apart and reading.confidence >= 40:
         return SealMatch("other_institution", quoted, other_name, other)
     # A name is read only when more than its generic ending is: 职业技术学院 alone is anybody's.
     clearly_read = len(arc) >= 6 and reading.confidence >= 60 and len(_named_part(arc)) >= 3
@@ -410,10 +428,18 @@ def bottom_line(strength: np.ndarray, ring: _Ring, gap: float) -> np.ndarray:
     turn = cv2.getRotationMatrix2D((ring.cx, ring.cy), degrees - 90.0, 1.0)
     upright = cv2.warpAffine(strength, turn, (strength.shape[1], strength.shape[0]))
     radius = READ_RADIUS
-    y0, y1 = int(ring.cy + 0.32 * radius), int(ring.cy + 0.78 * radius)
-    x0, x1 = int(ring.cx - 0.62 * radius), int(ring.cx + 0.62 * radius)
+    # Within the ring's inner edge all across (at half the radius to either side the ring is
+    # lower than 0.85 of it): a piece of the ring beside the line is read as a character.
+    y0, y1 = int(ring.cy + 0.34 * radius), int(ring.cy + 0.76 * radius)
+    x0, x1 = int(ring.cx - 0.52 * radius), int(ring.cx + 0.52 * radius)
     region = upright[max(0, y0) : y1, max(0, x0) : x1]
-    return (255 - np.clip(region * 255, 0, 255)).astype(np.uint8)
+    line = (255 - np.clip(region * 255, 0, 255)).astype(np.uint8)
+    # The line is small print: recognisers read it at the height they were trained on.
+    return (
+        cv2.resize(line, None, fx=BOTTOM_ZOOM, fy=BOTTOM_ZOOM, interpolation=cv2.INTER_CUBIC)
+        if line.size
+        else line
+    )
 
 
 def _ocr_line(strip: np.ndarray, psm: int = 7) -> tuple[str, float, float]:
@@ -493,5 +519,6 @@ def read_seal(image: PageImage, seal: SealCandidate) -> SealReading:
     confidence *= min(1.0, covered / 0.85) * min(1.0, seal.visible_fraction / 0.9)
     bottom = ""
     if len(arc) >= 5 and confidence >= 45:  # only a read name can be a department's
-        bottom = _ocr_line(bottom_line(strength, ring, gap))[0]
+        line = bottom_line(strength, ring, gap)
+        bottom = (_rapid_line(line) or _ocr_line(line))[0]
     return SealReading(arc=arc, bottom=bottom if len(bottom) >= 2 else "", confidence=round(confidence, 1))
