@@ -1,6 +1,7 @@
 """Seals and signatures measured against truth: the stamped fixtures and an outside round.
 
-    python -m benchmarks.vision [--count 10] [--seed 7] [--outside DIR] [--no-text]
+    python -m benchmarks.vision [--count 10] [--seed 7] [--mode colour|gray|bw] [--outside DIR | --no-outside]
+                                [--no-text]
 
 On ``fixtures.seals`` pages (generated plans stamped in several styles, scanned in colour,
 gray and 1-bit): seal detection precision and recall per colour and per kind (shape, over
@@ -338,12 +339,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--count", type=int, default=10, help="generated plans to stamp (default 10)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--outside", type=Path, default=OUTSIDE, help="an outside round with truth.json")
+    parser.add_argument("--no-outside", action="store_true", help="the stamped fixtures only")
+    parser.add_argument(
+        "--mode",
+        choices=("colour", "gray", "bw"),
+        help="scan every page so (default: 3 colour, 2 gray, 1 1-bit)",
+    )
     parser.add_argument("--no-text", action="store_true", help="skip reading seal text (tesseract)")
     args = parser.parse_args(argv)
     config = load_round_config()
-    pages = stamped_pages(args.count, args.seed, config)
+    pages = stamped_pages(args.count, args.seed, config, args.mode)
     fixtures_report(pages, config, read_text=not args.no_text)
-    if args.outside and (args.outside / "truth.json").exists():
+    if not args.no_outside and args.outside and (args.outside / "truth.json").exists():
         outside_report(args.outside)
         pipeline_report(args.outside)
     return 0
