@@ -222,12 +222,35 @@ def test_a_poor_reading_of_the_schools_seal_is_not_a_school_whose_name_is_all_in
     crowded = match_institution(
         SealReading("湖南产年工聚职业学院", "", 80), ["湖南汽车工程职业学院"], ["湖南工学院"]
     )
-    assert crowded.kind == "unreadable"
+    assert crowded.kind != "other_institution"  # it shows this school's 职业, nothing of 湖南工学院's own
     # That name alone, read clearly, is that school's seal; so is one showing its own characters.
     assert match_institution(SealReading("长沙学院", "", 80), own, others).kind == "other_institution"
     assert match_institution(
         SealReading("湖南工学院", "", 80), ["湖南汽车工程职业学院"], ["湖南工学院"]
     ).kind == ("other_institution")
+
+
+def test_the_schools_seal_is_its_own_when_another_schools_name_is_all_in_its_own() -> None:
+    # 长沙学院's and 湖南工程学院's distinctive parts are in these names: a reading of the
+    # school's own seal shows nothing of them, and is the school's.
+    own = match_institution(SealReading("长沙市财经学校", "", 70), ["长沙市财经学校"], ["长沙学院", SCHOOL])
+    assert own.kind == "matched"
+    near = match_institution(SealReading("湖南工程学院", "", 59), ["湖南工程学院"], ["湖南工程职业技术学院"])
+    assert near.kind == "matched"
+    # The other school's seal read whole is not the school's, whichever name holds the other.
+    theirs = match_institution(
+        SealReading("湖南工程职业技术学院", "", 80), ["湖南工程学院"], ["湖南工程职业技术学院"]
+    )
+    assert theirs.kind != "matched"
+    assert (
+        match_institution(SealReading("长沙学院", "", 80), ["长沙市财经学校"], ["长沙学院"]).kind != "matched"
+    )
+
+
+def test_a_department_is_told_from_the_first_characters_of_its_bottom_line() -> None:
+    assert match_institution(SealReading(SCHOOL, "教务", 80), [SCHOOL], OTHERS).kind == "department"
+    assert match_institution(SealReading(SCHOOL, "财务外", 80), [SCHOOL], OTHERS).kind == "department"
+    assert match_institution(SealReading(SCHOOL, "", 80), [SCHOOL], OTHERS).kind == "matched"
 
 
 def test_the_ring_text_of_a_clean_tilted_seal_is_read_and_matched_with_tesseract() -> None:

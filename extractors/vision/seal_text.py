@@ -54,6 +54,7 @@ DEPARTMENT_WORDS = (
     "二级学院",
     "继续教育学院",
 )
+DEPARTMENT_STEMS = ("教务", "财务", "学生工作", "招生就业", "科研")
 ORGANISATION_WORDS = ("公司", "集团", "中心", "研究院", "有限", "协会", "基金会")
 CONTRACT_WORDS = ("合同专用章", "合同章", "协议专用章")
 
@@ -152,6 +153,11 @@ def _shows_apart(read: str, other: str | None, own_names: list[str]) -> bool:
     return any(char in match_key(other) and char not in own_chars for char in match_key(read))
 
 
+def _reads_as(read: str, name: str) -> bool:
+    """Whether the reading is ``name`` and nothing more."""
+    return shared_ratio(read, name) >= 0.9 and shared_ratio(name, read) >= 0.85
+
+
 def _after_name(read: str, name: str) -> str:
     """What the reading says after the (approximately matched) ``name``."""
     a, b = match_key(read), match_key(name)
@@ -177,7 +183,16 @@ def match_institution(
     if len(arc) < 3:
         return SealMatch("unreadable", quoted, None, 0.0)
     own_name, own_whole, own = _best(arc, school_names)
-    other_name, other_whole, other = _best(arc, other_names)
+    # Another school is a rival only on what the reading shows of it and not of this school:
+    # 长沙学院 is all in 长沙市财经学校, so a reading of 长沙市财经学校 is no evidence for it, and
+    # a poor reading of this school's seal that kept 长沙 and 学院 no 长沙学院 seal, unless
+    # that name, and nothing more, is read clearly.
+    rivals = [
+        name
+        for name in other_names
+        if _shows_apart(arc, name, school_names) or (reading.confidence >= 60 and _reads_as(arc, name))
+    ]
+    other_name, other_whole, other = _best(arc, rivals)
     org = shared_ratio(arc, organisation) if organisation else 0.0
     whole = arc + reading.bottom
     clear_own = own >= 0.6 and (own_whole >= 0.6 or own >= 0.9) and own - other >= 0.15
@@ -186,6 +201,9 @@ def match_institution(
     if clear_own or (poor_own and reading.confidence >= 40):
         rest = _after_name(arc, own_name or "")
         department = [w for w in DEPARTMENT_WORDS if w in reading.bottom or w in rest]
+        # The bottom line is small print: its first two characters read are enough for the
+        # common offices (教务处 read as 教务, 财务处 as 财务外).
+        department += [w for w in DEPARTMENT_STEMS if w in reading.bottom]
         if len(rest) >= 3 and rest.endswith("学院"):
             department.append("学院")  # a secondary college: 某某职业技术学院信息工程学院
         # Only a clear reading makes a department: a misread bottom line must not accuse.
@@ -194,22 +212,14 @@ def match_institution(
         return SealMatch("matched", quoted, own_name, own)
     if organisation and org >= 0.6 and org > own:
         return SealMatch("organisation", quoted, organisation, org)
-    # Another school's seal is said only on what the reading shows of that school and not of
-    # this one: 长沙学院 is all in 长沙商贸旅游职业技术学院, and a poor reading of this school's
-    # seal that kept 长沙 and 学院 is no 长沙学院 seal, unless that name, and nothing more, is
-    # read clearly.
-    read_as_other = other_name is not None and shared_ratio(other_name, arc) >= 0.85  # that name alone
-    named_apart = _shows_apart(arc, other_name, school_names) or (
-        other_whole >= 0.9 and read_as_other and reading.confidence >= 60
-    )
-    if other_whole >= 0.5 and other >= 0.75 and other - own >= 0.5 and named_apart:
+    if other_whole >= 0.5 and other >= 0.75 and other - own >= 0.5:
         return SealMatch("other_institution", quoted, other_name, other)
     # A poor reading still names another school when half of what sets that school's name
     # apart is read, nothing of this school's, and most of that whole name is read in order.
     poorly_read_other = (
         other >= 0.5 and own == 0.0 and other_whole >= 0.65 and other_whole - own_whole >= 0.15
     )
-    if poorly_read_other and named_apart and reading.confidence >= 40:
+    if poorly_read_other and reading.confidence >= 40:
         return SealMatch("other_institution", quoted, other_name, other)
     # A name is read only when more than its generic ending is: 职业技术学院 alone is anybody's.
     clearly_read = len(arc) >= 6 and reading.confidence >= 60 and len(_named_part(arc)) >= 3
