@@ -69,3 +69,15 @@ def test_long_runs_are_taken_out_through_small_gaps_and_a_seal_sized_square_is_k
     assert clean[18:23].sum() == 0
     assert clean[60:172, 150:262].sum() == mask[60:172, 150:262].sum()
     assert without_long_runs(mask, DPI, 40.0)[20].sum() > 0  # without bridging the gaps end it
+
+
+def test_a_broken_oval_is_found_as_an_oval() -> None:
+    mask = np.zeros((400, 400), np.uint8)
+    for start, end in ((15, 70), (105, 160), (195, 250), (290, 340)):  # 44 by 30 mm, tilted
+        cv2.ellipse(mask, (200, 200), (87, 59), 20, start, end, 1, 3)
+    [(outline, _confidence, _visible)] = broken_rings(mask, DPI)
+    # Roughly: many ovals near it cover its arcs as well, and the seal reader refits it.
+    assert outline.shape == "oval"
+    assert abs(outline.cx - 200) < 8 and abs(outline.cy - 200) < 8
+    assert abs(outline.a - 87) < 8 and abs(outline.b - 59) < 8
+    assert abs(outline.angle - 20) <= 15

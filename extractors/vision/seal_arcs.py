@@ -1,4 +1,4 @@
-"""Round seals on a 1-bit page, where thresholding kept only parts of the red ink.
+"""Round and oval seals on a 1-bit page, where thresholding kept only parts of the red ink.
 
 A red seal scanned in 1-bit survives where it was inked hardest: arcs of its ring, bits of
 its text, the star. No ink cluster is a seal's outline any more and the Hough transform's
@@ -8,7 +8,8 @@ place and size at once (ink density convolved with thin rings, the long straight
 tables taken out first), and the best places are then measured closely: a ring shows long
 inked arcs where the circle runs diagonally across the page, which print cannot make (its
 strokes cross such a circle briefly; lines of text run along it only where it is level or
-upright). Seals found so are round; a 1-bit oval or square with as little left is not found.
+upright). Oval seals are proposed and measured the same way along ovals of their size; a
+1-bit square with as little left is not found.
 """
 
 from __future__ import annotations
@@ -26,13 +27,18 @@ PROPOSAL_DPI = 40.0
 DIAMETERS_MM = tuple(float(d) for d in range(34, 52, 2))
 RULE_MM = 25.0  # a straight run this long is a table rule: a seal's ring has none
 PROPOSALS = 12
+OVALS_MM = ((42.0, 29.0), (46.0, 31.0))  # oval seals' sizes the proposals look for
+OVAL_DPI = 30.0
+OVAL_PROPOSALS = 4
 ARC_MM = 4.5  # an inked arc this long is no stroke of print
 BAND = 1.0  # pixels either side of the circle that count as on it
 OUTSIDE = 1.14  # the circle just outside a ring, as a share of its radius
+HOPELESS = 0.1  # a proposal this far under the floor after two searches is given up
 MIN_VISIBLE = 0.45  # least share of a circle on the page (a 骑缝章 half shows one half)
 # Least margin of a ring's diagonal arcs over the circle just outside it. On 1-bit pages made
 # from the fixtures' plans, print reaches 0.25 and a ring whose arcs survived 0.3 to 0.9.
 ARC_FLOOR = 0.3
+OVAL_EXTRA = 0.05  # how much more an oval's arcs must stand out than a ring's
 
 
 def without_rules(ink: np.ndarray, dpi: float) -> np.ndarray:
@@ -40,27 +46,36 @@ def without_rules(ink: np.ndarray, dpi: float) -> np.ndarray:
     return without_long_runs(ink, dpi, RULE_MM)
 
 
-def _annulus(inner: float, outer: float) -> np.ndarray:
+def _annulus(inner: float, outer: float, squash: float = 1.0, degrees: float = 0.0) -> np.ndarray:
+    """A ring kernel from ``inner`` to ``outer`` pixels round its centre; with ``squash`` < 1
+    an oval one, its short axis that share of its long one, turned by ``degrees``."""
     reach = math.ceil(outer) + 1
-    y, x = np.mgrid[-reach : reach + 1, -reach : reach + 1]
-    distance = np.hypot(x, y)
+    y, x = np.mgrid[-reach : reach + 1, -reach : reach + 1].astype(np.float64)
+    turn = math.radians(degrees)
+    u = x * math.cos(turn) + y * math.sin(turn)
+    v = (-x * math.sin(turn) + y * math.cos(turn)) / squash
+    distance = np.hypot(u, v)
     return ((distance >= inner) & (distance <= outer)).astype(np.float32)
 
 
-@lru_cache(maxsize=32)
-def _seen(shape: tuple[int, int], diameter: float, inner: float, outer: float) -> np.ndarray:
+@lru_cache(maxsize=64)
+def _seen(
+    shape: tuple[int, int], inner: float, outer: float, squash: float = 1.0, degrees: float = 0.0
+) -> np.ndarray:
     """How much of a ring kernel lies on a page of ``shape`` at every centre (the pages of a
     document share a shape: it is worked out once)."""
-    kernel = _annulus(inner, outer)
+    kernel = _annulus(inner, outer, squash, degrees)
     return cv2.filter2D(np.ones(shape, np.float32), -1, kernel, borderType=cv2.BORDER_CONSTANT)
 
 
-def _ring_density(density: np.ndarray, diameter: float, inner: float, outer: float) -> np.ndarray:
+def _ring_density(
+    density: np.ndarray, inner: float, outer: float, squash: float = 1.0, degrees: float = 0.0
+) -> np.ndarray:
     """Mean ink on the ring from ``inner`` to ``outer`` pixels round every pixel, over the
     part of the ring that lies on the page."""
-    kernel = _annulus(inner, outer)
+    kernel = _annulus(inner, outer, squash, degrees)
     inked = cv2.filter2D(density, -1, kernel, borderType=cv2.BORDER_CONSTANT)
-    seen = _seen(density.shape, diameter, inner, outer)
+    seen = _seen(density.shape, inner, outer, squash, degrees)
     return np.where(seen > 0.3 * kernel.sum(), inked / np.maximum(seen, 1e-6), 0.0).astype(np.float32)
 
 
@@ -73,8 +88,8 @@ def ring_proposals(ink: np.ndarray, dpi: float, floor: float = 0.06) -> list[Out
     radius = np.zeros(density.shape, np.float32)
     for diameter in DIAMETERS_MM:
         r = mm_to_px(diameter / 2, PROPOSAL_DPI)
-        ring = _ring_density(density, diameter, r - 1.0, r + 1.0)
-        outside = _ring_density(density, diameter, r + 2.0, r + 3.5)
+        ring = _ring_density(density, r - 1.0, r + 1.0)
+        outside = _ring_density(density, r + 2.0, r + 3.5)
         contrast = ring - outside
         better = contrast > best
         best[better] = contrast[better]
@@ -92,6 +107,35 @@ def ring_proposals(ink: np.ndarray, dpi: float, floor: float = 0.06) -> list[Out
     ]
 
 
+def oval_proposals(ink: np.ndarray, dpi: float, floor: float = 0.06) -> list[Outline]:
+    """Ovals of an oval seal's size (40-46 by 28-32 mm) at six tilts where more ink lies on
+    the oval than just outside it, best first."""
+    factor = OVAL_DPI / dpi
+    density = cv2.resize(ink.astype(np.float32), None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+    best = np.full(density.shape, -1.0, np.float32)
+    shape = np.zeros((*density.shape, 3), np.float32)  # long half-axis, squash, tilt
+    for long_mm, short_mm in OVALS_MM:
+        r = mm_to_px(long_mm / 2, OVAL_DPI)
+        squash = short_mm / long_mm
+        for tilt in range(0, 180, 30):
+            ring = _ring_density(density, r - 1.2, r + 1.2, squash, tilt)
+            outside = _ring_density(density, r + 2.5, r + 4.5, squash, tilt)
+            contrast = ring - outside
+            better = contrast > best
+            best[better] = contrast[better]
+            shape[better] = (r, squash, tilt)
+    spacing = max(3, int(mm_to_px(OVALS_MM[0][1] / 2, OVAL_DPI)))
+    peaks = (best >= cv2.dilate(best, np.ones((spacing, spacing), np.uint8))) & (best >= floor)
+    ys, xs = np.nonzero(peaks)
+    order = np.argsort(-best[ys, xs])[:OVAL_PROPOSALS]
+    proposals = []
+    for i in order:
+        r, squash, degrees = (float(v) for v in shape[ys[i], xs[i]])
+        cx, cy = float(xs[i]) / factor, float(ys[i]) / factor
+        proposals.append(Outline(cx, cy, r / factor, r * squash / factor, degrees, "oval"))
+    return proposals
+
+
 def _run_lengths(hit: np.ndarray) -> np.ndarray:
     """For rows of circular boolean samples (V, N): the length of the run of True each
     sample lies in (0 where False), runs that wrap round the end of a row counted whole."""
@@ -104,27 +148,33 @@ def _run_lengths(hit: np.ndarray) -> np.ndarray:
     return np.minimum(np.maximum(per_sample[:, :count], per_sample[:, count:]), count)
 
 
-def arc_scores(ink: np.ndarray, circles: np.ndarray, dpi: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """For circles (V, 3) of (cx, cy, r): the share of each circle's diagonal quarters (where
-    its tangent is neither level nor upright, as lines of print are) lying in inked arcs at
-    least ``ARC_MM`` long, the same share just outside it, and the share of it on the page.
-    Print crosses a circle in short strokes and runs along it only where the circle is level
-    or upright; a seal's ring is long arcs all round."""
+def arc_scores(ink: np.ndarray, shapes: np.ndarray, dpi: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For circles (V, 3) of (cx, cy, r), or ovals (V, 5) of (cx, cy, a, b, tilt in
+    radians): the share of each one's diagonal quarters (where its tangent is neither level
+    nor upright, as lines of print are) lying in inked arcs at least ``ARC_MM`` long, the same
+    share just outside it, and the share of it on the page. Print crosses such a curve in
+    short strokes and runs along it only where it is level or upright; a seal's ring is long
+    arcs all round."""
+    if shapes.shape[1] == 3:
+        shapes = np.concatenate([shapes, shapes[:, 2:3], np.zeros((len(shapes), 1))], axis=1)
     height, width = ink.shape
-    count = max(90, int(2 * math.pi * float(circles[:, 2].max()) / 0.7))
-    angles = np.linspace(0, 2 * math.pi, count, endpoint=False)
-    diagonal = np.abs(np.sin(2 * angles)) > 0.5
-    cos, sin = np.cos(angles), np.sin(angles)
-    cx, cy, r = circles[:, 0:1], circles[:, 1:2], circles[:, 2:3]
-    shortest = mm_to_px(ARC_MM, dpi) / (2 * math.pi * r / count)  # samples, per circle
+    count = max(90, int(2 * math.pi * float(shapes[:, 2:4].max()) / 0.7))
+    t = np.linspace(0, 2 * math.pi, count, endpoint=False)[None, :]
+    cx, cy, a, b, tilt = (shapes[:, k : k + 1] for k in range(5))
+    cos_tilt, sin_tilt = np.cos(tilt), np.sin(tilt)
+    dx = -a * np.sin(t) * cos_tilt - b * np.cos(t) * sin_tilt
+    dy = -a * np.sin(t) * sin_tilt + b * np.cos(t) * cos_tilt
+    diagonal = np.abs(np.sin(2 * np.arctan2(dy, dx))) > 0.5
+    spacing = np.hypot(dx, dy).mean(axis=1, keepdims=True) * (2 * math.pi / count)
+    shortest = mm_to_px(ARC_MM, dpi) / spacing  # samples, per shape
     shares = []
-    seen = np.ones((len(circles), count), bool)
+    seen = np.ones((len(shapes), count), bool)
     for scale in (1.0, OUTSIDE):
-        hit = np.zeros((len(circles), count), bool)
+        hit = np.zeros((len(shapes), count), bool)
         for offset in (-BAND, 0.0, BAND):
-            radius = r * scale + offset
-            xs = np.round(cx + radius * cos).astype(int)
-            ys = np.round(cy + radius * sin).astype(int)
+            u, v = (a * scale + offset) * np.cos(t), (b * scale + offset) * np.sin(t)
+            xs = np.round(cx + u * cos_tilt - v * sin_tilt).astype(int)
+            ys = np.round(cy + u * sin_tilt + v * cos_tilt).astype(int)
             on_page = (xs >= 0) & (xs < width) & (ys >= 0) & (ys < height)
             if scale == 1.0:
                 seen &= on_page
@@ -143,12 +193,14 @@ def refine_ring(ink: np.ndarray, outline: Outline, dpi: float) -> tuple[Outline,
     step = max(1.0, 0.03 * outline.a)
     best = np.array([outline.cx, outline.cy, outline.a])
     margin = visible = 0.0
-    for offsets in (_RADII, _CENTRES, _RADII, _CENTRES, _RADII):
+    for search, offsets in enumerate((_RADII, _CENTRES, _RADII, _CENTRES, _RADII)):
         circles = best + offsets * step
         ring, outside, seen = arc_scores(ink, circles, dpi)
         margins = np.where(seen >= MIN_VISIBLE, ring - outside, 0.0)
         pick = int(np.argmax(margins))
         best, margin, visible = circles[pick], float(margins[pick]), float(seen[pick])
+        if search == 1 and margin < HOPELESS:
+            break  # most proposals on a page of print: no arc worth refining
     cx, cy, r = (float(v) for v in best)
     return Outline(cx, cy, r, r, 0.0, "round"), margin, visible
 
@@ -157,23 +209,52 @@ _RADII = np.array([(0, 0, dr) for dr in range(-3, 4)], np.float64)
 _CENTRES = np.array([(dx, dy, 0) for dx in range(-2, 3) for dy in range(-2, 3)], np.float64)
 
 
+def refine_oval(ink: np.ndarray, oval: Outline, dpi: float) -> tuple[Outline, float, float]:
+    """The oval near ``oval`` whose diagonal arcs stand out most from the paper just outside
+    it: its place, then its axes, then its tilt, in turn."""
+    best = np.array([oval.cx, oval.cy, oval.a, oval.b, math.radians(oval.angle)])
+    step = max(1.0, 0.03 * oval.b)
+    margin = visible = 0.0
+    for search, offsets in enumerate((_PLACES, _AXES, _TILTS, _PLACES, _AXES)):
+        shapes = best + offsets * np.array([step, step, step, step, 1.0])
+        ring, outside, seen = arc_scores(ink, shapes, dpi)
+        margins = np.where(seen >= MIN_VISIBLE, ring - outside, 0.0)
+        pick = int(np.argmax(margins))
+        best, margin, visible = shapes[pick], float(margins[pick]), float(seen[pick])
+        if search == 1 and margin < HOPELESS:
+            break
+    cx, cy, a, b, tilt = (float(v) for v in best)
+    return Outline(cx, cy, a, b, math.degrees(tilt) % 180.0, "oval"), margin - OVAL_EXTRA, visible
+
+
+_PLACES = np.array([(dx, dy, 0, 0, 0) for dx in range(-2, 3) for dy in range(-2, 3)], np.float64)
+_AXES = np.array([(0, 0, da, db, 0) for da in range(-2, 3) for db in range(-2, 3)], np.float64)
+_TILTS = np.array([(0, 0, 0, 0, math.radians(d)) for d in range(-12, 13, 4)], np.float64)
+
+
+def _refine(ink: np.ndarray, proposed: Outline, dpi: float) -> tuple[Outline, float, float]:
+    return refine_oval(ink, proposed, dpi) if proposed.shape == "oval" else refine_ring(ink, proposed, dpi)
+
+
 def broken_rings(ink: np.ndarray, dpi: float) -> list[tuple[Outline, float, float]]:
-    """Round seals in a 1-bit page's ``ink`` (work pixels at ``dpi``): (the circle, how
-    sure, its visible share), for each circle whose ring shows as long arcs. An arc is one
-    ring's: once the surest ring is taken, its ink no longer counts for another circle that
-    crosses it."""
+    """Round and oval seals in a 1-bit page's ``ink`` (work pixels at ``dpi``): (the outline,
+    how sure, its visible share), for each whose ring shows as long arcs. An arc is one
+    ring's: once the surest ring is taken, its ink no longer counts for another outline that
+    crosses it. An oval, having more ways to fit print, must stand out by ``OVAL_EXTRA`` more."""
     clean = without_rules(ink, dpi)
-    refined = [refine_ring(clean, proposed, dpi) for proposed in ring_proposals(clean, dpi)]
+    proposals = ring_proposals(clean, dpi) + oval_proposals(clean, dpi)
+    refined = [_refine(clean, proposed, dpi) for proposed in proposals]
     found: list[tuple[Outline, float, float]] = []
     for outline, margin, visible in sorted(refined, key=lambda item: -item[1]):
         if margin < ARC_FLOOR:
             break
         if found:
-            outline, margin, visible = refine_ring(clean, outline, dpi)
+            outline, margin, visible = _refine(clean, outline, dpi)
         if margin < ARC_FLOOR or visible < MIN_VISIBLE:
             continue
         # Half a seal's evidence is gone with its colour: a person confirms the weaker ones.
         found.append((outline, round(min(0.85, 0.5 + 0.6 * (margin - ARC_FLOOR)), 3), visible))
         width = max(3, round(0.06 * outline.a))
-        cv2.circle(clean, (round(outline.cx), round(outline.cy)), round(outline.a), 0, 2 * width + 1)
+        centre, axes = (round(outline.cx), round(outline.cy)), (round(outline.a), round(outline.b))
+        cv2.ellipse(clean, centre, axes, outline.angle, 0, 360, 0, 2 * width + 1)
     return found
