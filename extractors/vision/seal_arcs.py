@@ -46,6 +46,7 @@ def without_rules(ink: np.ndarray, dpi: float) -> np.ndarray:
     return without_long_runs(ink, dpi, RULE_MM)
 
 
+@lru_cache(maxsize=64)
 def _annulus(inner: float, outer: float, squash: float = 1.0, degrees: float = 0.0) -> np.ndarray:
     """A ring kernel from ``inner`` to ``outer`` pixels round its centre; with ``squash`` < 1
     an oval one, its short axis that share of its long one, turned by ``degrees``."""
@@ -95,15 +96,11 @@ def ring_proposals(ink: np.ndarray, dpi: float, floor: float = 0.06) -> list[Out
         best[better] = contrast[better]
         radius[better] = r
     spacing = max(3, int(mm_to_px(DIAMETERS_MM[0] / 2, PROPOSAL_DPI)))
-    peaks = (best >= cv2.dilate(best, np.ones((spacing, spacing), np.uint8))) & (best >= floor)
-    ys, xs = np.nonzero(peaks)
-    order = np.argsort(-best[ys, xs])[:PROPOSALS]
     return [
         Outline(
-            float(xs[i]) / factor, float(ys[i]) / factor, float(r) / factor, float(r) / factor, 0.0, "round"
+            x / factor, y / factor, float(radius[y, x]) / factor, float(radius[y, x]) / factor, 0.0, "round"
         )
-        for i in order
-        for r in (radius[ys[i], xs[i]],)
+        for x, y in _peaks(best, spacing, floor, PROPOSALS)
     ]
 
 
@@ -125,15 +122,20 @@ def oval_proposals(ink: np.ndarray, dpi: float, floor: float = 0.06) -> list[Out
             best[better] = contrast[better]
             shape[better] = (r, squash, tilt)
     spacing = max(3, int(mm_to_px(OVALS_MM[0][1] / 2, OVAL_DPI)))
-    peaks = (best >= cv2.dilate(best, np.ones((spacing, spacing), np.uint8))) & (best >= floor)
-    ys, xs = np.nonzero(peaks)
-    order = np.argsort(-best[ys, xs])[:OVAL_PROPOSALS]
     proposals = []
-    for i in order:
-        r, squash, degrees = (float(v) for v in shape[ys[i], xs[i]])
-        cx, cy = float(xs[i]) / factor, float(ys[i]) / factor
-        proposals.append(Outline(cx, cy, r / factor, r * squash / factor, degrees, "oval"))
+    for x, y in _peaks(best, spacing, floor, OVAL_PROPOSALS):
+        r, squash, degrees = (float(v) for v in shape[y, x])
+        proposals.append(Outline(x / factor, y / factor, r / factor, r * squash / factor, degrees, "oval"))
     return proposals
+
+
+def _peaks(score: np.ndarray, spacing: int, floor: float, most: int) -> list[tuple[int, int]]:
+    """(x, y) of the ``most`` highest local maxima of ``score`` at least ``floor``, each the
+    highest within ``spacing`` pixels, best first."""
+    peaks = (score >= cv2.dilate(score, np.ones((spacing, spacing), np.uint8))) & (score >= floor)
+    ys, xs = np.nonzero(peaks)
+    order = np.argsort(-score[ys, xs])[:most]
+    return [(int(xs[i]), int(ys[i])) for i in order]
 
 
 def _run_lengths(hit: np.ndarray) -> np.ndarray:
@@ -186,21 +188,33 @@ def arc_scores(ink: np.ndarray, shapes: np.ndarray, dpi: float) -> tuple[np.ndar
     return shares[0], shares[1], seen.mean(axis=1)
 
 
+def _search(
+    ink: np.ndarray, start: np.ndarray, searches: tuple[np.ndarray, ...], dpi: float
+) -> tuple[np.ndarray, float, float]:
+    """Coordinate search from the shape ``start`` (circle or oval, as ``arc_scores`` takes
+    them): each of ``searches`` is a set of offsets tried round the best so far, whose
+    diagonal arcs stand out most from the paper just outside it. (The shape, that margin,
+    its visible share.)"""
+    best, margin, visible = start, 0.0, 0.0
+    for search, offsets in enumerate(searches):
+        shapes = best + offsets
+        ring, outside, seen = arc_scores(ink, shapes, dpi)
+        margins = np.where(seen >= MIN_VISIBLE, ring - outside, 0.0)
+        pick = int(np.argmax(margins))
+        best, margin, visible = shapes[pick], float(margins[pick]), float(seen[pick])
+        if search == 1 and margin < HOPELESS:
+            break  # most proposals on a page of print: no arc worth refining
+    return best, margin, visible
+
+
 def refine_ring(ink: np.ndarray, outline: Outline, dpi: float) -> tuple[Outline, float, float]:
     """The circle near ``outline`` whose diagonal arcs stand out most from the paper just
     outside it: (the circle, that margin, its visible share). The radius is sought first,
     then the centre, then the radius again."""
     step = max(1.0, 0.03 * outline.a)
-    best = np.array([outline.cx, outline.cy, outline.a])
-    margin = visible = 0.0
-    for search, offsets in enumerate((_RADII, _CENTRES, _RADII, _CENTRES, _RADII)):
-        circles = best + offsets * step
-        ring, outside, seen = arc_scores(ink, circles, dpi)
-        margins = np.where(seen >= MIN_VISIBLE, ring - outside, 0.0)
-        pick = int(np.argmax(margins))
-        best, margin, visible = circles[pick], float(margins[pick]), float(seen[pick])
-        if search == 1 and margin < HOPELESS:
-            break  # most proposals on a page of print: no arc worth refining
+    radii, centres = _RADII * step, _CENTRES * step
+    start = np.array([outline.cx, outline.cy, outline.a])
+    best, margin, visible = _search(ink, start, (radii, centres, radii, centres, radii), dpi)
     cx, cy, r = (float(v) for v in best)
     return Outline(cx, cy, r, r, 0.0, "round"), margin, visible
 
@@ -212,17 +226,10 @@ _CENTRES = np.array([(dx, dy, 0) for dx in range(-2, 3) for dy in range(-2, 3)],
 def refine_oval(ink: np.ndarray, oval: Outline, dpi: float) -> tuple[Outline, float, float]:
     """The oval near ``oval`` whose diagonal arcs stand out most from the paper just outside
     it: its place, then its axes, then its tilt, in turn."""
-    best = np.array([oval.cx, oval.cy, oval.a, oval.b, math.radians(oval.angle)])
-    step = max(1.0, 0.03 * oval.b)
-    margin = visible = 0.0
-    for search, offsets in enumerate((_PLACES, _AXES, _TILTS, _PLACES, _AXES)):
-        shapes = best + offsets * np.array([step, step, step, step, 1.0])
-        ring, outside, seen = arc_scores(ink, shapes, dpi)
-        margins = np.where(seen >= MIN_VISIBLE, ring - outside, 0.0)
-        pick = int(np.argmax(margins))
-        best, margin, visible = shapes[pick], float(margins[pick]), float(seen[pick])
-        if search == 1 and margin < HOPELESS:
-            break
+    step = np.array([*[max(1.0, 0.03 * oval.b)] * 4, 1.0])
+    places, axes, tilts = _PLACES * step, _AXES * step, _TILTS * step
+    start = np.array([oval.cx, oval.cy, oval.a, oval.b, math.radians(oval.angle)])
+    best, margin, visible = _search(ink, start, (places, axes, tilts, places, axes), dpi)
     cx, cy, a, b, tilt = (float(v) for v in best)
     return Outline(cx, cy, a, b, math.degrees(tilt) % 180.0, "oval"), margin - OVAL_EXTRA, visible
 

@@ -144,12 +144,10 @@ def _best(read: str, names: list[str]) -> tuple[str | None, float, float]:
     return best
 
 
-def _shows_apart(read: str, other: str | None, own_names: list[str]) -> bool:
-    """Whether the reading has a character of ``other``'s name that none of ``own_names``
-    has: what tells the other school's seal from a poor reading of this school's."""
-    if other is None:
-        return False
-    own_chars = set("".join(match_key(name) for name in own_names))
+def _shows_apart(read: str, other: str, own_chars: set[str]) -> bool:
+    """Whether the reading has a character of ``other``'s name that this school's names
+    (``own_chars``, their characters) lack: what tells the other school's seal from a poor
+    reading of this school's."""
     return any(char in match_key(other) and char not in own_chars for char in match_key(read))
 
 
@@ -187,10 +185,11 @@ def match_institution(
     # 长沙学院 is all in 长沙市财经学校, so a reading of 长沙市财经学校 is no evidence for it, and
     # a poor reading of this school's seal that kept 长沙 and 学院 no 长沙学院 seal, unless
     # that name, and nothing more, is read clearly.
+    own_chars = set("".join(match_key(name) for name in school_names))
     rivals = [
         name
         for name in other_names
-        if _shows_apart(arc, name, school_names) or (reading.confidence >= 60 and _reads_as(arc, name))
+        if _shows_apart(arc, name, own_chars) or (reading.confidence >= 60 and _reads_as(arc, name))
     ]
     other_name, other_whole, other = _best(arc, rivals)
     org = shared_ratio(arc, organisation) if organisation else 0.0
