@@ -12,7 +12,7 @@ from PIL import Image, ImageFilter
 
 from extractors.vision.images import PageImage
 from extractors.vision.seal_ink import page_colour
-from extractors.vision.seal_text import SealReading, match_institution, read_seal, shared_ratio
+from extractors.vision.seal_text import SealReading, common_starts, match_institution, read_seal, shared_ratio
 from extractors.vision.seals import find_seals
 from fixtures.seals.draw import SealSpec, seal_picture
 from schemas.facts import PageFacts
@@ -355,3 +355,39 @@ def test_the_bottom_line_of_a_seal_is_read_and_tells_a_department_from_the_schoo
     reading = read_seal(page, seal)
     assert reading.bottom == bottom
     assert match_institution(reading, [SCHOOL], OTHERS).kind == kind
+
+
+def test_a_province_shared_by_the_rounds_schools_does_not_make_a_reading_the_schools() -> None:
+    # Most of the round's schools are 湖南某某: a clear reading of another 湖南 school's seal,
+    # one of whose own characters was misread, shares only 湖南 and the generic ending.
+    own = ["湖南信息职业技术学院", "湖南信息职院"]
+    others = [
+        "湖南科技职业学院",
+        "湖南工业职业技术学院",
+        "湖南交通职业技术学院",
+        "湖南工程学院",
+        "湖南汽车工程职业学院",
+    ]
+    theirs = match_institution(SealReading("湖南杜技职业学院", "", 94), own, others)
+    assert theirs.kind != "matched"
+    # The school's own seal, one character lost, is still the school's.
+    assert match_institution(SealReading("湖南信职业技术学院", "", 70), own, others).kind == "matched"
+    # With few schools in the round no beginning is shared enough to be set aside.
+    assert common_starts(others[:3]) == frozenset()
+    assert "湖南" in common_starts([*own[:1], *others])
+
+
+def test_any_office_on_the_bottom_line_is_a_department() -> None:
+    for office in ("总务处", "后勤处", "院长办公室"):
+        match = match_institution(SealReading(SCHOOL, office, 80), [SCHOOL], OTHERS)
+        assert match.kind == "department", office
+    assert match_institution(SealReading(SCHOOL, "合同专用章", 80), [SCHOOL], OTHERS).kind == "matched"
+
+
+def test_a_company_word_in_a_poor_reading_of_the_schools_name_is_not_a_company() -> None:
+    # 海县程业中心 is 岳阳县职业中专 poorly read (县, 业中 in order), not a 中心's seal.
+    own = ["岳阳县职业中专"]
+    reading = SealReading("海县程业中心", "", 62)
+    assert match_institution(reading, own, OTHERS).kind == "unreadable"
+    company = SealReading("北京中福长者文化科技有限公司", "", 80)
+    assert match_institution(company, own, OTHERS).kind == "organisation"

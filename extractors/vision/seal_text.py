@@ -55,6 +55,8 @@ DEPARTMENT_WORDS = (
     "继续教育学院",
 )
 DEPARTMENT_STEMS = ("教务", "财务", "学生工作", "招生就业", "科研")
+# How the name of an office ends (教务处, 后勤处, 办公室): a bottom line of a seal so is a department.
+OFFICE_ENDS = ("处", "办公室")
 ORGANISATION_WORDS = ("公司", "集团", "中心", "研究院", "有限", "协会", "基金会")
 CONTRACT_WORDS = ("合同专用章", "合同章", "协议专用章")
 
@@ -115,12 +117,29 @@ GENERIC_ENDS = (
 )
 
 
-def distinctive(name: str) -> str:
+def distinctive(name: str, common_starts: frozenset[str] = frozenset()) -> str:
+    """What sets ``name`` apart: without its generic ending, nor a beginning that many of the
+    round's names share (``common_starts``: 湖南 when most schools are 湖南某某)."""
     key = match_key(name)
     for end in GENERIC_ENDS:
         if key.endswith(end) and len(key) > len(end) + 1:
-            return key[: -len(end)]
+            key = key[: -len(end)]
+            break
+    for start in sorted(common_starts, key=len, reverse=True):
+        if key.startswith(start) and len(key) >= len(start) + 2:
+            return key[len(start) :]
     return key
+
+
+def common_starts(names: list[str]) -> frozenset[str]:
+    """Beginnings (one to three characters) that at least three and 30% of ``names`` share: a
+    province's or a city's name, which tells none of them apart."""
+    keys = [match_key(name) for name in names]
+    if len(keys) < 6:
+        return frozenset()
+    starts = {key[:size] for key in keys for size in (1, 2, 3) if len(key) > size + 2}
+    least = max(3, 0.3 * len(keys))
+    return frozenset(start for start in starts if sum(key.startswith(start) for key in keys) >= least)
 
 
 def _named_part(read: str) -> str:
@@ -130,12 +149,14 @@ def _named_part(read: str) -> str:
     return key[: -len(max(ends, key=len))] if ends else key
 
 
-def _best(read: str, names: list[str]) -> tuple[str | None, float, float]:
+def _best(
+    read: str, names: list[str], starts: frozenset[str] = frozenset()
+) -> tuple[str | None, float, float]:
     """(name, share of the whole name read, share of its distinctive part read), best first
     by the distinctive part."""
     best: tuple[str | None, float, float] = (None, 0.0, 0.0)
     for name in names:
-        whole, own = shared_ratio(read, name), shared_ratio(read, distinctive(name))
+        whole, own = shared_ratio(read, name), shared_ratio(read, distinctive(name, starts))
         # A reading much longer than the name (two names run together) is not that name.
         if len(read) > 1.6 * len(name) + 2:
             whole, own = whole * 0.8, own * 0.8
@@ -180,7 +201,8 @@ def match_institution(
     quoted = arc + (f"（{reading.bottom}）" if reading.bottom else "")
     if len(arc) < 3:
         return SealMatch("unreadable", quoted, None, 0.0)
-    own_name, own_whole, own = _best(arc, school_names)
+    starts = common_starts(school_names[:1] + other_names)
+    own_name, own_whole, own = _best(arc, school_names, starts)
     # Another school is a rival only on what the reading shows of it and not of this school:
     # 长沙学院 is all in 长沙市财经学校, so a reading of 长沙市财经学校 is no evidence for it, and
     # a poor reading of this school's seal that kept 长沙 and 学院 no 长沙学院 seal, unless
@@ -191,7 +213,7 @@ def match_institution(
         for name in other_names
         if _shows_apart(arc, name, own_chars) or (reading.confidence >= 60 and _reads_as(arc, name))
     ]
-    other_name, other_whole, other = _best(arc, rivals)
+    other_name, other_whole, other = _best(arc, rivals, starts)
     org = shared_ratio(arc, organisation) if organisation else 0.0
     whole = arc + reading.bottom
     clear_own = own >= 0.6 and (own_whole >= 0.6 or own >= 0.9) and own - other >= 0.15
@@ -203,6 +225,8 @@ def match_institution(
         # The bottom line is small print: its first two characters read are enough for the
         # common offices (教务处 read as 教务, 财务处 as 财务外).
         department += [w for w in DEPARTMENT_STEMS if w in reading.bottom]
+        if len(reading.bottom) >= 2 and reading.bottom.endswith(OFFICE_ENDS):
+            department.append(reading.bottom)  # 总务处, 保卫处: an office, whatever its first word
         if len(rest) >= 3 and rest.endswith("学院"):
             department.append("学院")  # a secondary college: 某某职业技术学院信息工程学院
         # Only a clear reading makes a department: a misread bottom line must not accuse.
@@ -224,7 +248,9 @@ def match_institution(
     clearly_read = len(arc) >= 6 and reading.confidence >= 60 and len(_named_part(arc)) >= 3
     # Whose seal it is not can be said only when whose it should be is known.
     if clearly_read and school_names and own < 0.35 and other < 0.5:
-        if any(w in arc for w in ORGANISATION_WORDS):
+        # A company's name has nothing of the school's in order (海县程业中心 is a poor reading
+        # of 岳阳县职业中专, not a 中心's seal).
+        if any(w in arc for w in ORGANISATION_WORDS) and own_whole < 0.4:
             return SealMatch("organisation", quoted, None, org)
         if arc.endswith(("学院", "学校", "大学", "中学", "职校")):
             return SealMatch("other_institution", quoted, None, 0.0)
@@ -392,7 +418,7 @@ def _strip(strength: np.ndarray, ring: _Ring, outer: float, inner: float) -> tup
     columns = int(2 * math.pi * mid * rows / (inner - outer))
     phi = np.linspace(0, 2 * math.pi, columns, endpoint=False)
     depth = np.linspace(outer, inner, rows)
-    band = ring.sample(strength, phi, depth)  # rows: angle, columns: depth (outer first)
+    band = _own_contrast(ring.sample(strength, phi, depth))  # rows: angle, columns: depth
     ink = band >= 0.5
     # The gap is sought in the outer half of the band, which the bottom line never reaches.
     profile = cv2.blur(ink[:, : rows // 2].mean(axis=1).astype(np.float32).reshape(-1, 1), (1, rows // 2 | 1))
@@ -430,18 +456,30 @@ def _gap_centre(profile: np.ndarray) -> int:
     return best_mid
 
 
+def _own_contrast(strength: np.ndarray) -> np.ndarray:
+    """``strength`` rescaled so that its own strongest ink is full ink: a seal's text is often
+    inked lighter than its ring, whose ink set the scale, and would read as half-strokes."""
+    if not strength.size:
+        return strength
+    top = float(np.percentile(strength, 99.5))
+    if top < 0.15 or top >= 0.9:
+        return strength  # no ink to speak of, or ink as strong as the ring's
+    return np.clip(strength * (0.95 / top), 0.0, 1.0).astype(np.float32)
+
+
 def bottom_line(strength: np.ndarray, ring: _Ring, gap: float) -> np.ndarray:
     """The region under the star, turned so that the gap is straight down."""
-    xs, ys = ring.points(np.array([gap]), np.array([0.0]))
+    xs, ys = ring.points(np.array([gap, gap + math.pi / 2]), np.array([0.0, 0.0]))
+    down, across = np.hypot(xs - ring.cx, ys - ring.cy)
     degrees = math.degrees(math.atan2(float(ys[0]) - ring.cy, float(xs[0]) - ring.cx))
     turn = cv2.getRotationMatrix2D((ring.cx, ring.cy), degrees - 90.0, 1.0)
     upright = cv2.warpAffine(strength, turn, (strength.shape[1], strength.shape[0]))
-    radius = READ_RADIUS
     # Within the ring's inner edge all across (at half the radius to either side the ring is
-    # lower than 0.85 of it): a piece of the ring beside the line is read as a character.
-    y0, y1 = int(ring.cy + 0.34 * radius), int(ring.cy + 0.76 * radius)
-    x0, x1 = int(ring.cx - 0.52 * radius), int(ring.cx + 0.52 * radius)
-    region = upright[max(0, y0) : y1, max(0, x0) : x1]
+    # lower than 0.85 of it): a piece of the ring beside the line is read as a character. An
+    # oval's ring is nearer below its centre than to the sides, or the other way round.
+    y0, y1 = int(ring.cy + 0.34 * down), int(ring.cy + 0.76 * down)
+    x0, x1 = int(ring.cx - 0.52 * across), int(ring.cx + 0.52 * across)
+    region = _own_contrast(upright[max(0, y0) : y1, max(0, x0) : x1])
     line = (255 - np.clip(region * 255, 0, 255)).astype(np.uint8)
     # The line is small print: recognisers read it at the height they were trained on.
     return (
