@@ -81,3 +81,33 @@ def test_a_broken_oval_is_found_as_an_oval() -> None:
     assert abs(outline.cx - 200) < 8 and abs(outline.cy - 200) < 8
     assert abs(outline.a - 87) < 8 and abs(outline.b - 59) < 8
     assert abs(outline.angle - 20) <= 15
+
+
+def _broken_square(tilt: float, side: int = 110) -> np.ndarray:
+    """A 28 mm square frame at 100 dpi, turned by ``tilt`` degrees, of which a piece of each
+    side is left."""
+    mask = np.zeros((400, 400), np.uint8)
+    corners = cv2.boxPoints(((200.0, 200.0), (float(side), float(side)), tilt))
+    for k in range(4):
+        start, end = corners[k], corners[(k + 1) % 4]
+        a, b = start + 0.2 * (end - start), start + 0.75 * (end - start)
+        cv2.line(mask, (round(a[0]), round(a[1])), (round(b[0]), round(b[1])), 1, 3)
+    return mask
+
+
+def test_a_broken_square_at_a_slant_is_found_as_a_square() -> None:
+    [(outline, confidence, visible)] = broken_rings(_broken_square(30.0), DPI)
+    assert outline.shape == "square" and 0.5 <= confidence <= 0.85 and visible == 1.0
+    assert abs(outline.cx - 200) < 6 and abs(outline.cy - 200) < 6 and abs(outline.a - 55) < 6
+    assert min(abs(outline.angle - 30), 90 - abs(outline.angle - 30)) <= 10
+
+
+def test_a_level_square_is_not_told_from_lines_of_print() -> None:
+    # Level sides run as lines of text and table rules do: nothing sets them apart.
+    assert broken_rings(_broken_square(0.0), DPI) == []
+    lines = np.zeros((400, 400), np.uint8)
+    for y in range(60, 340, 28):  # lines of text, each a row of characters' strokes
+        for x in range(40, 360, 16):
+            cv2.line(lines, (x, y), (x + 11, y), 1, 2)
+            cv2.line(lines, (x + 5, y - 6), (x + 5, y + 6), 1, 2)
+    assert broken_rings(lines, DPI) == []

@@ -8,8 +8,9 @@ place and size at once (ink density convolved with thin rings, the long straight
 tables taken out first), and the best places are then measured closely: a ring shows long
 inked arcs where the circle runs diagonally across the page, which print cannot make (its
 strokes cross such a circle briefly; lines of text run along it only where it is level or
-upright). Oval seals are proposed and measured the same way along ovals of their size; a
-1-bit square with as little left is not found.
+upright). Oval seals are proposed and measured the same way along ovals of their size, and
+square seals along squares: a square stamped at a slant has four diagonal sides, one held
+level shows nothing print could not, and is not found.
 """
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ PROPOSALS = 12
 OVALS_MM = ((42.0, 29.0), (46.0, 31.0))  # oval seals' sizes the proposals look for
 OVAL_DPI = 30.0
 OVAL_PROPOSALS = 4
+SQUARES_MM = (22.0, 27.0, 32.0)  # square seals' sides the proposals look for
+SQUARE_TILTS = (22.5, 37.5, 52.5, 67.5)  # a square level to 15 degrees has no diagonal side
+SQUARE_PROPOSALS = 4
 ARC_MM = 4.5  # an inked arc this long is no stroke of print
 BAND = 1.0  # pixels either side of the circle that count as on it
 OUTSIDE = 1.14  # the circle just outside a ring, as a share of its radius
@@ -39,6 +43,7 @@ MIN_VISIBLE = 0.45  # least share of a circle on the page (a 骑缝章 half show
 # from the fixtures' plans, print reaches 0.25 and a ring whose arcs survived 0.3 to 0.9.
 ARC_FLOOR = 0.3
 OVAL_EXTRA = 0.05  # how much more an oval's arcs must stand out than a ring's
+SQUARE_EXTRA = 0.05  # and a square's sides, straight as lines of print are
 
 
 def without_rules(ink: np.ndarray, dpi: float) -> np.ndarray:
@@ -46,37 +51,50 @@ def without_rules(ink: np.ndarray, dpi: float) -> np.ndarray:
     return without_long_runs(ink, dpi, RULE_MM)
 
 
-@lru_cache(maxsize=64)
-def _annulus(inner: float, outer: float, squash: float = 1.0, degrees: float = 0.0) -> np.ndarray:
+@lru_cache(maxsize=128)
+def _annulus(
+    inner: float, outer: float, squash: float = 1.0, degrees: float = 0.0, square: bool = False
+) -> np.ndarray:
     """A ring kernel from ``inner`` to ``outer`` pixels round its centre; with ``squash`` < 1
-    an oval one, its short axis that share of its long one, turned by ``degrees``."""
-    reach = math.ceil(outer) + 1
+    an oval one, its short axis that share of its long one, turned by ``degrees``; with
+    ``square`` a square frame's, its half side between the two."""
+    reach = math.ceil(outer * (math.sqrt(2) if square else 1.0)) + 1
     y, x = np.mgrid[-reach : reach + 1, -reach : reach + 1].astype(np.float64)
     turn = math.radians(degrees)
     u = x * math.cos(turn) + y * math.sin(turn)
     v = (-x * math.sin(turn) + y * math.cos(turn)) / squash
-    distance = np.hypot(u, v)
+    distance = np.maximum(np.abs(u), np.abs(v)) if square else np.hypot(u, v)
     return ((distance >= inner) & (distance <= outer)).astype(np.float32)
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=128)
 def _seen(
-    shape: tuple[int, int], inner: float, outer: float, squash: float = 1.0, degrees: float = 0.0
+    shape: tuple[int, int],
+    inner: float,
+    outer: float,
+    squash: float = 1.0,
+    degrees: float = 0.0,
+    square: bool = False,
 ) -> np.ndarray:
     """How much of a ring kernel lies on a page of ``shape`` at every centre (the pages of a
     document share a shape: it is worked out once)."""
-    kernel = _annulus(inner, outer, squash, degrees)
+    kernel = _annulus(inner, outer, squash, degrees, square)
     return cv2.filter2D(np.ones(shape, np.float32), -1, kernel, borderType=cv2.BORDER_CONSTANT)
 
 
 def _ring_density(
-    density: np.ndarray, inner: float, outer: float, squash: float = 1.0, degrees: float = 0.0
+    density: np.ndarray,
+    inner: float,
+    outer: float,
+    squash: float = 1.0,
+    degrees: float = 0.0,
+    square: bool = False,
 ) -> np.ndarray:
     """Mean ink on the ring from ``inner`` to ``outer`` pixels round every pixel, over the
     part of the ring that lies on the page."""
-    kernel = _annulus(inner, outer, squash, degrees)
+    kernel = _annulus(inner, outer, squash, degrees, square)
     inked = cv2.filter2D(density, -1, kernel, borderType=cv2.BORDER_CONSTANT)
-    seen = _seen(density.shape, inner, outer, squash, degrees)
+    seen = _seen(density.shape, inner, outer, squash, degrees, square)
     return np.where(seen > 0.3 * kernel.sum(), inked / np.maximum(seen, 1e-6), 0.0).astype(np.float32)
 
 
@@ -129,6 +147,30 @@ def oval_proposals(ink: np.ndarray, dpi: float, floor: float = 0.06) -> list[Out
     return proposals
 
 
+def square_proposals(ink: np.ndarray, dpi: float, floor: float = 0.06) -> list[Outline]:
+    """Squares of a square seal's size, at a slant, where more ink lies on the frame than
+    just outside it, best first."""
+    factor = OVAL_DPI / dpi
+    density = cv2.resize(ink.astype(np.float32), None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+    best = np.full(density.shape, -1.0, np.float32)
+    shape = np.zeros((*density.shape, 2), np.float32)  # half side, tilt
+    for side_mm in SQUARES_MM:
+        r = mm_to_px(side_mm / 2, OVAL_DPI)
+        for tilt in SQUARE_TILTS:
+            frame = _ring_density(density, r - 1.2, r + 1.2, 1.0, tilt, True)
+            outside = _ring_density(density, r + 2.5, r + 4.5, 1.0, tilt, True)
+            contrast = frame - outside
+            better = contrast > best
+            best[better] = contrast[better]
+            shape[better] = (r, tilt)
+    spacing = max(3, int(mm_to_px(SQUARES_MM[0] / 2, OVAL_DPI)))
+    proposals = []
+    for x, y in _peaks(best, spacing, floor, SQUARE_PROPOSALS):
+        r, degrees = (float(v) for v in shape[y, x])
+        proposals.append(Outline(x / factor, y / factor, r / factor, r / factor, degrees, "square"))
+    return proposals
+
+
 def _peaks(score: np.ndarray, spacing: int, floor: float, most: int) -> list[tuple[int, int]]:
     """(x, y) of the ``most`` highest local maxima of ``score`` at least ``floor``, each the
     highest within ``spacing`` pixels, best first."""
@@ -150,13 +192,28 @@ def _run_lengths(hit: np.ndarray) -> np.ndarray:
     return np.minimum(np.maximum(per_sample[:, :count], per_sample[:, count:]), count)
 
 
-def arc_scores(ink: np.ndarray, shapes: np.ndarray, dpi: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """For circles (V, 3) of (cx, cy, r), or ovals (V, 5) of (cx, cy, a, b, tilt in
-    radians): the share of each one's diagonal quarters (where its tangent is neither level
-    nor upright, as lines of print are) lying in inked arcs at least ``ARC_MM`` long, the same
-    share just outside it, and the share of it on the page. Print crosses such a curve in
-    short strokes and runs along it only where it is level or upright; a seal's ring is long
-    arcs all round."""
+@lru_cache(maxsize=16)
+def _unit_frame(count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``count`` points evenly along each side of the square of half side 1, once round from
+    (1, -1), as in ``arc_scores``'s parameter, and the frame's direction at each."""
+    position = np.arange(count) * (4.0 / count)
+    side, along = position.astype(int) % 4, position - np.floor(position)
+    u = np.choose(side, [np.ones(count), 1 - 2 * along, -np.ones(count), -1 + 2 * along])
+    v = np.choose(side, [-1 + 2 * along, np.ones(count), 1 - 2 * along, -np.ones(count)])
+    du = np.choose(side, [0.0, -1.0, 0.0, 1.0]).astype(np.float64)
+    dv = np.choose(side, [1.0, 0.0, -1.0, 0.0]).astype(np.float64)
+    return u[None, :], v[None, :], du[None, :], dv[None, :]
+
+
+def arc_scores(
+    ink: np.ndarray, shapes: np.ndarray, dpi: float, square: bool = False
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For circles (V, 3) of (cx, cy, r), ovals (V, 5) of (cx, cy, a, b, tilt in radians),
+    or with ``square`` square frames (V, 5) of half sides a, b: the share of each one's
+    diagonal parts (where its tangent is neither level nor upright, as lines of print are)
+    lying in inked arcs at least ``ARC_MM`` long, the same share just outside it, and the
+    share of it on the page. Print crosses such a curve in short strokes and runs along it
+    only where it is level or upright; a seal's ring is long arcs all round."""
     if shapes.shape[1] == 3:
         shapes = np.concatenate([shapes, shapes[:, 2:3], np.zeros((len(shapes), 1))], axis=1)
     height, width = ink.shape
@@ -164,17 +221,25 @@ def arc_scores(ink: np.ndarray, shapes: np.ndarray, dpi: float) -> tuple[np.ndar
     t = np.linspace(0, 2 * math.pi, count, endpoint=False)[None, :]
     cx, cy, a, b, tilt = (shapes[:, k : k + 1] for k in range(5))
     cos_tilt, sin_tilt = np.cos(tilt), np.sin(tilt)
-    dx = -a * np.sin(t) * cos_tilt - b * np.cos(t) * sin_tilt
-    dy = -a * np.sin(t) * sin_tilt + b * np.cos(t) * cos_tilt
+    if square:
+        unit_u, unit_v, du, dv = _unit_frame(count)
+        dx, dy = du * cos_tilt - dv * sin_tilt, du * sin_tilt + dv * cos_tilt
+        spacing = 4 * (a + b) / count
+    else:
+        dx = -a * np.sin(t) * cos_tilt - b * np.cos(t) * sin_tilt
+        dy = -a * np.sin(t) * sin_tilt + b * np.cos(t) * cos_tilt
+        spacing = np.hypot(dx, dy).mean(axis=1, keepdims=True) * (2 * math.pi / count)
     diagonal = np.abs(np.sin(2 * np.arctan2(dy, dx))) > 0.5
-    spacing = np.hypot(dx, dy).mean(axis=1, keepdims=True) * (2 * math.pi / count)
     shortest = mm_to_px(ARC_MM, dpi) / spacing  # samples, per shape
     shares = []
     seen = np.ones((len(shapes), count), bool)
     for scale in (1.0, OUTSIDE):
         hit = np.zeros((len(shapes), count), bool)
         for offset in (-BAND, 0.0, BAND):
-            u, v = (a * scale + offset) * np.cos(t), (b * scale + offset) * np.sin(t)
+            if square:
+                u, v = (a * scale + offset) * unit_u, (b * scale + offset) * unit_v
+            else:
+                u, v = (a * scale + offset) * np.cos(t), (b * scale + offset) * np.sin(t)
             xs = np.round(cx + u * cos_tilt - v * sin_tilt).astype(int)
             ys = np.round(cy + u * sin_tilt + v * cos_tilt).astype(int)
             on_page = (xs >= 0) & (xs < width) & (ys >= 0) & (ys < height)
@@ -189,7 +254,7 @@ def arc_scores(ink: np.ndarray, shapes: np.ndarray, dpi: float) -> tuple[np.ndar
 
 
 def _search(
-    ink: np.ndarray, start: np.ndarray, searches: tuple[np.ndarray, ...], dpi: float
+    ink: np.ndarray, start: np.ndarray, searches: tuple[np.ndarray, ...], dpi: float, square: bool = False
 ) -> tuple[np.ndarray, float, float]:
     """Coordinate search from the shape ``start`` (circle or oval, as ``arc_scores`` takes
     them): each of ``searches`` is a set of offsets tried round the best so far, whose
@@ -198,7 +263,7 @@ def _search(
     best, margin, visible = start, 0.0, 0.0
     for search, offsets in enumerate(searches):
         shapes = best + offsets
-        ring, outside, seen = arc_scores(ink, shapes, dpi)
+        ring, outside, seen = arc_scores(ink, shapes, dpi, square)
         margins = np.where(seen >= MIN_VISIBLE, ring - outside, 0.0)
         pick = int(np.argmax(margins))
         best, margin, visible = shapes[pick], float(margins[pick]), float(seen[pick])
@@ -239,17 +304,46 @@ _AXES = np.array([(0, 0, da, db, 0) for da in range(-2, 3) for db in range(-2, 3
 _TILTS = np.array([(0, 0, 0, 0, math.radians(d)) for d in range(-12, 13, 4)], np.float64)
 
 
+def refine_square(ink: np.ndarray, square: Outline, dpi: float) -> tuple[Outline, float, float]:
+    """The square frame near ``square`` whose diagonal sides stand out most from the paper
+    just outside it: its place, then its size, then its tilt, in turn."""
+    step = np.array([*[max(1.0, 0.03 * square.a)] * 4, 1.0])
+    places, sizes, tilts = _PLACES * step, _SIZES * step, _TILTS * step
+    start = np.array([square.cx, square.cy, square.a, square.b, math.radians(square.angle)])
+    best, margin, visible = _search(ink, start, (places, sizes, tilts, places, sizes), dpi, True)
+    cx, cy, a, _, tilt = (float(v) for v in best)
+    return Outline(cx, cy, a, a, math.degrees(tilt) % 90.0, "square"), margin - SQUARE_EXTRA, visible
+
+
+_SIZES = np.array([(0, 0, d, d, 0) for d in range(-3, 4)], np.float64)
+
+
 def _refine(ink: np.ndarray, proposed: Outline, dpi: float) -> tuple[Outline, float, float]:
-    return refine_oval(ink, proposed, dpi) if proposed.shape == "oval" else refine_ring(ink, proposed, dpi)
+    if proposed.shape == "oval":
+        return refine_oval(ink, proposed, dpi)
+    if proposed.shape == "square":
+        return refine_square(ink, proposed, dpi)
+    return refine_ring(ink, proposed, dpi)
+
+
+def _wipe(ink: np.ndarray, outline: Outline) -> None:
+    """Take the found seal's outline out of ``ink``, so that its arcs count for no other."""
+    width = max(3, round(0.06 * outline.a))
+    if outline.shape == "square":
+        corners = cv2.boxPoints(((outline.cx, outline.cy), (2 * outline.a, 2 * outline.b), outline.angle))
+        cv2.polylines(ink, [np.round(corners).astype(np.int32)], True, 0, 2 * width + 1)
+        return
+    centre, axes = (round(outline.cx), round(outline.cy)), (round(outline.a), round(outline.b))
+    cv2.ellipse(ink, centre, axes, outline.angle, 0, 360, 0, 2 * width + 1)
 
 
 def broken_rings(ink: np.ndarray, dpi: float) -> list[tuple[Outline, float, float]]:
     """Round and oval seals in a 1-bit page's ``ink`` (work pixels at ``dpi``): (the outline,
     how sure, its visible share), for each whose ring shows as long arcs. An arc is one
     ring's: once the surest ring is taken, its ink no longer counts for another outline that
-    crosses it. An oval, having more ways to fit print, must stand out by ``OVAL_EXTRA`` more."""
+    crosses it. An oval or a square, having more ways to fit print, must stand out more."""
     clean = without_rules(ink, dpi)
-    proposals = ring_proposals(clean, dpi) + oval_proposals(clean, dpi)
+    proposals = ring_proposals(clean, dpi) + oval_proposals(clean, dpi) + square_proposals(clean, dpi)
     refined = [_refine(clean, proposed, dpi) for proposed in proposals]
     found: list[tuple[Outline, float, float]] = []
     for outline, margin, visible in sorted(refined, key=lambda item: -item[1]):
@@ -261,7 +355,5 @@ def broken_rings(ink: np.ndarray, dpi: float) -> list[tuple[Outline, float, floa
             continue
         # Half a seal's evidence is gone with its colour: a person confirms the weaker ones.
         found.append((outline, round(min(0.85, 0.5 + 0.6 * (margin - ARC_FLOOR)), 3), visible))
-        width = max(3, round(0.06 * outline.a))
-        centre, axes = (round(outline.cx), round(outline.cy)), (round(outline.a), round(outline.b))
-        cv2.ellipse(clean, centre, axes, outline.angle, 0, 360, 0, 2 * width + 1)
+        _wipe(clean, outline)
     return found
