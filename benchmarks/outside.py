@@ -1,6 +1,6 @@
 """Accuracy of the whole intake on a round that the project did not write.
 
-    python -m benchmarks.outside DIR [--db URL] [--show-errors]
+    python -m benchmarks.outside DIR [--db URL] [--show-errors] [--export FILE]
 
 ``DIR`` is shaped like ``../shared/samples/outside-round/``: ``uploads/``, ``inbox/``,
 ``round.toml`` and ``truth.json`` (its README describes the truth). The real flow runs over the
@@ -513,6 +513,7 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="OCR every page afresh (a throw-away page cache), not from out/cache",
     )
+    parser.add_argument("--export", type=Path, help="also write the round's JSON export to this file")
     args = parser.parse_args(argv)
     folder: Path = args.folder
     round_file = folder / "round.toml"
@@ -528,6 +529,8 @@ def main(argv: list[str] | None = None) -> None:
             cold=args.cold,
         )
         seconds = time.perf_counter() - started
+    if args.export:
+        args.export.write_text(export.model_dump_json(indent=1), encoding="utf-8")
     report = measure(folder, export)
     print(render(report))
     truth = json.loads((folder / "truth.json").read_text(encoding="utf-8"))

@@ -30,7 +30,8 @@ from extractors.schools import school_names
 from extractors.seals_in_document import with_seal_review
 from extractors.vision.images import render_pdf
 from extractors.vision.ocr_page import OcrOptions
-from extractors.vision.seal_text import match_institution, read_seal
+from extractors.vision.seal_match import match_institution
+from extractors.vision.seal_text import read_seal
 from extractors.vision.seals import SealCandidate, find_seals
 from extractors.vision.signatures import find_signatures
 from fixtures.seals.pages import SealTruth, StampedPage, stamped_pages

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from checks.registry import RuleHit, also_for, rule
-from extractors.vision.seal_text import shared_ratio
+from extractors.vision.seal_match import shared_ratio
 from schemas.finding import Severity
 from schemas.round_config import RoundConfig
 from schemas.seal_review import (

@@ -16,7 +16,7 @@ from schemas.facts import Box
 Part = Literal["plan", "agreement", "annex1", "other"]
 Party = Literal["school", "org", "leader"]
 SignatureVerdict = Literal["handwriting", "typed_name", "seal_only", "empty"]
-# Whose seal its text says it is (extractors.vision.seal_text.match_institution).
+# Whose seal its text says it is (extractors.vision.seal_match.match_institution).
 MatchKind = Literal["matched", "other_institution", "department", "organisation", "unreadable"]
 
 # A seal or a signature verdict found with less is a doubt, never the ground for an error (the

@@ -12,7 +12,8 @@ import pytest
 from PIL import Image
 
 from extractors.vision.images import PageImage
-from extractors.vision.seal_text import _own_contrast, match_institution, read_seal
+from extractors.vision.seal_match import match_institution
+from extractors.vision.seal_text import _own_contrast, read_seal
 from extractors.vision.seals import SealCandidate, find_seals
 from fixtures.seals.draw import SealSpec, seal_picture
 

@@ -12,7 +12,8 @@ from PIL import Image, ImageFilter
 
 from extractors.vision.images import PageImage
 from extractors.vision.seal_ink import page_colour
-from extractors.vision.seal_text import SealReading, common_starts, match_institution, read_seal, shared_ratio
+from extractors.vision.seal_match import SealReading, common_starts, match_institution, shared_ratio
+from extractors.vision.seal_text import read_seal
 from extractors.vision.seals import find_seals
 from fixtures.seals.draw import SealSpec, seal_picture
 from schemas.facts import PageFacts
@@ -391,3 +392,29 @@ def test_a_company_word_in_a_poor_reading_of_the_schools_name_is_not_a_company()
     assert match_institution(reading, own, OTHERS).kind == "unreadable"
     company = SealReading("北京中福长者文化科技有限公司", "", 80)
     assert match_institution(company, own, OTHERS).kind == "organisation"
+
+
+def test_a_bottom_line_that_is_no_contract_seals_is_for_a_person_never_the_schools() -> None:
+    # A school's 公章 has no bottom line: one read as something else than 合同专用章 may be
+    # a department's (财务处 misread), and a department read unclearly is no proof either way.
+    for bottom, confidence in (("体果", 80), ("州论", 62), ("财务处", 50)):
+        reading = SealReading(SCHOOL, bottom, confidence)
+        assert match_institution(reading, [SCHOOL], OTHERS).kind == "unreadable", bottom
+    # What a poor reading of 合同专用章 keeps is still the school's contract seal.
+    for bottom in ("合同专用学", "方润用章", "用章"):
+        assert match_institution(SealReading(SCHOOL, bottom, 80), [SCHOOL], OTHERS).kind == "matched"
+    # A finance seal is a department's, though it ends as a contract seal does.
+    assert match_institution(SealReading(SCHOOL, "财务专用章", 80), [SCHOOL], OTHERS).kind == "department"
+    assert match_institution(SealReading(SCHOOL, "", 80), [SCHOOL], OTHERS).kind == "matched"
+
+
+def test_an_unknown_bottom_line_read_with_the_print_under_a_gray_seal_says_nothing() -> None:
+    # On a gray scan the print under a seal is read with its bottom line (学校：舜德…).
+    reading = SealReading(SCHOOL, "以义城", 73, bottom_own_ink=False)
+    assert match_institution(reading, [SCHOOL], OTHERS).kind == "matched"
+    # A department's word is still a department's, whatever the page.
+    office = SealReading(SCHOOL, "财务处", 73, bottom_own_ink=False)
+    assert match_institution(office, [SCHOOL], OTHERS).kind == "department"
+    # Nor does print that ends as an office does (此处) make one.
+    print_under = SealReading(SCHOOL, "此处", 73, bottom_own_ink=False)
+    assert match_institution(print_under, [SCHOOL], OTHERS).kind == "matched"

@@ -145,7 +145,8 @@ def test_a_ruled_line_to_sign_on_is_no_signature() -> None:
 def test_an_agreement_page_looked_at_becomes_a_review_with_crops_and_findings() -> None:
     from checks.seal_rules import decide_plan
     from extractors.vision.document_look import PageLook, review_of
-    from extractors.vision.seal_text import SealMatch, crop_png
+    from extractors.vision.seal_match import SealMatch
+    from extractors.vision.seal_text import crop_png
 
     words = _agreement_block()
     page = _render(words)

@@ -21,7 +21,8 @@ import numpy as np
 from extractors.vision.images import PageImage
 from extractors.vision.prepare import flatten, page_outline, rotate
 from extractors.vision.seal_ink import page_colour
-from extractors.vision.seal_text import SealMatch, SealReading, crop_png, match_institution, read_seal
+from extractors.vision.seal_match import SealMatch, SealReading, match_institution
+from extractors.vision.seal_text import crop_png, read_seal
 from extractors.vision.seals import WORK_DPI, SealCandidate, find_seals
 from extractors.vision.signatures import SignatureCandidate, find_signatures
 from schemas.facts import Box, PageFacts, SealFact, SignatureFact
