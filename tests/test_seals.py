@@ -418,3 +418,16 @@ def test_an_unknown_bottom_line_read_with_the_print_under_a_gray_seal_says_nothi
     # Nor does print that ends as an office does (此处) make one.
     print_under = SealReading(SCHOOL, "此处", 73, bottom_own_ink=False)
     assert match_institution(print_under, [SCHOOL], OTHERS).kind == "matched"
+
+
+def test_another_schools_name_read_clearly_is_theirs_though_it_holds_this_schools() -> None:
+    # 长沙航空职业技术学院 holds all that sets 长沙学院 apart (长沙).
+    own, others = ["长沙学院", "长院"], ["长沙航空职业技术学院", SCHOOL]
+    theirs = match_institution(SealReading("长沙航空职业技术学院卖", "", 92), own, others)
+    assert (theirs.kind, theirs.name) == ("other_institution", "长沙航空职业技术学院")
+    # Read poorly it proves nothing; this school's own name read clearly is its own.
+    assert (
+        match_institution(SealReading("长沙航空职业技术学院卖", "", 45), own, others).kind
+        != "other_institution"
+    )
+    assert match_institution(SealReading("长沙学院", "", 92), own, others).kind == "matched"

@@ -233,6 +233,12 @@ def match_institution(
         return SealMatch("organisation", quoted, organisation, org)
     if other_whole >= 0.5 and other >= 0.75 and other - own >= 0.5:
         return SealMatch("other_institution", quoted, other_name, other)
+    # Another school's whole name read clearly, and none of this school's: 长沙航空职业技术学院
+    # holds 长沙学院's 长沙, but is not a reading of 长沙学院.
+    if reading.confidence >= 60 and not any(_reads_as(arc, name) for name in school_names):
+        named = [name for name in rivals if _reads_as(arc, name) and _shows_apart(arc, name, own_chars)]
+        if named:
+            return SealMatch("other_institution", quoted, named[0], 1.0)
     # A poor reading still names another school when half of what sets that school's name
     # apart is read, nothing of this school's, and most of that whole name is read in order.
     poorly_read_other = (
