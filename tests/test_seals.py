@@ -415,6 +415,9 @@ def test_an_unknown_bottom_line_read_with_the_print_under_a_gray_seal_says_nothi
     # A department's word is still a department's, whatever the page.
     office = SealReading(SCHOOL, "财务处", 73, bottom_own_ink=False)
     assert match_institution(office, [SCHOOL], OTHERS).kind == "department"
+    # 洪务处 is 财务处 or 教务处 with its first character misread, on any page.
+    misread = SealReading(SCHOOL, "洪务处", 85, bottom_own_ink=False)
+    assert match_institution(misread, [SCHOOL], OTHERS).kind == "department"
     # Nor does print that ends as an office does (此处) make one.
     print_under = SealReading(SCHOOL, "此处", 73, bottom_own_ink=False)
     assert match_institution(print_under, [SCHOOL], OTHERS).kind == "matched"

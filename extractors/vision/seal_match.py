@@ -35,7 +35,7 @@ DEPARTMENT_WORDS = (
     "二级学院",
     "继续教育学院",
 )
-DEPARTMENT_STEMS = ("教务", "财务", "学生工作", "招生就业", "科研")
+DEPARTMENT_STEMS = ("教务", "财务", "务处", "学生工作", "招生就业", "科研")
 # How the name of an office ends (教务处, 后勤处, 办公室): a bottom line of a seal so is a department.
 OFFICE_ENDS = ("处", "办公室")
 ORGANISATION_WORDS = ("公司", "集团", "中心", "研究院", "有限", "协会", "基金会")
