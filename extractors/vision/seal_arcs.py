@@ -1,4 +1,4 @@
-"""Round and oval seals on a 1-bit page, where thresholding kept only parts of the red ink.
+"""Round, oval and square seals on a 1-bit page, where thresholding kept only parts of the red ink.
 
 A red seal scanned in 1-bit survives where it was inked hardest: arcs of its ring, bits of
 its text, the star. No ink cluster is a seal's outline any more and the Hough transform's
@@ -98,77 +98,78 @@ def _ring_density(
     return np.where(seen > 0.3 * kernel.sum(), inked / np.maximum(seen, 1e-6), 0.0).astype(np.float32)
 
 
-def ring_proposals(ink: np.ndarray, dpi: float, floor: float = 0.06) -> list[Outline]:
-    """Circles of a seal's size where more ink lies on the circle than just outside it, in
-    ``ink``'s pixels, best first."""
-    factor = PROPOSAL_DPI / dpi
+def _proposals(
+    ink: np.ndarray,
+    dpi: float,
+    at_dpi: float,
+    kernels: list[tuple[float, float, float]],
+    bands: tuple[float, float, float],
+    spacing_mm: float,
+    most: int,
+    floor: float,
+    square: bool = False,
+) -> list[tuple[float, float, float, float, float]]:
+    """Where, at ``at_dpi``, more ink lies on one of the ``kernels`` (half size in pixels,
+    squash, tilt in degrees) than just outside it: ``bands`` are how far in pixels the kernel
+    reaches either side of its line, and where the band outside it starts and ends. (x, y,
+    half-axes a and b, all in ``ink``'s pixels, and tilt) of the ``most`` best places, at
+    least ``spacing_mm`` apart, best first."""
+    factor = at_dpi / dpi
     density = cv2.resize(ink.astype(np.float32), None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
     best = np.full(density.shape, -1.0, np.float32)
-    radius = np.zeros(density.shape, np.float32)
-    for diameter in DIAMETERS_MM:
-        r = mm_to_px(diameter / 2, PROPOSAL_DPI)
-        ring = _ring_density(density, r - 1.0, r + 1.0)
-        outside = _ring_density(density, r + 2.0, r + 3.5)
+    picked = np.zeros(density.shape, np.int32)
+    near, away, far = bands
+    for index, (r, squash, tilt) in enumerate(kernels):
+        ring = _ring_density(density, r - near, r + near, squash, tilt, square)
+        outside = _ring_density(density, r + away, r + far, squash, tilt, square)
         contrast = ring - outside
         better = contrast > best
         best[better] = contrast[better]
-        radius[better] = r
-    spacing = max(3, int(mm_to_px(DIAMETERS_MM[0] / 2, PROPOSAL_DPI)))
-    return [
-        Outline(
-            x / factor, y / factor, float(radius[y, x]) / factor, float(radius[y, x]) / factor, 0.0, "round"
-        )
-        for x, y in _peaks(best, spacing, floor, PROPOSALS)
-    ]
+        picked[better] = index
+    spacing = max(3, int(mm_to_px(spacing_mm, at_dpi)))
+    found = []
+    for x, y in _peaks(best, spacing, floor, most):
+        # In float32, as when each pixel's best kernel was kept in a float32 map: the same
+        # proposals to the last bit.
+        r, squash, tilt = (float(np.float32(v)) for v in kernels[picked[y, x]])
+        found.append((x / factor, y / factor, r / factor, r * squash / factor, tilt))
+    return found
+
+
+def ring_proposals(ink: np.ndarray, dpi: float, floor: float = 0.06) -> list[Outline]:
+    """Circles of a seal's size where more ink lies on the circle than just outside it, in
+    ``ink``'s pixels, best first."""
+    kernels = [(mm_to_px(diameter / 2, PROPOSAL_DPI), 1.0, 0.0) for diameter in DIAMETERS_MM]
+    places = _proposals(
+        ink, dpi, PROPOSAL_DPI, kernels, (1.0, 2.0, 3.5), DIAMETERS_MM[0] / 2, PROPOSALS, floor
+    )
+    return [Outline(x, y, a, b, 0.0, "round") for x, y, a, b, _ in places]
 
 
 def oval_proposals(ink: np.ndarray, dpi: float, floor: float = 0.06) -> list[Outline]:
     """Ovals of an oval seal's size (40-46 by 28-32 mm) at six tilts where more ink lies on
     the oval than just outside it, best first."""
-    factor = OVAL_DPI / dpi
-    density = cv2.resize(ink.astype(np.float32), None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
-    best = np.full(density.shape, -1.0, np.float32)
-    shape = np.zeros((*density.shape, 3), np.float32)  # long half-axis, squash, tilt
-    for long_mm, short_mm in OVALS_MM:
-        r = mm_to_px(long_mm / 2, OVAL_DPI)
-        squash = short_mm / long_mm
-        for tilt in range(0, 180, 30):
-            ring = _ring_density(density, r - 1.2, r + 1.2, squash, tilt)
-            outside = _ring_density(density, r + 2.5, r + 4.5, squash, tilt)
-            contrast = ring - outside
-            better = contrast > best
-            best[better] = contrast[better]
-            shape[better] = (r, squash, tilt)
-    spacing = max(3, int(mm_to_px(OVALS_MM[0][1] / 2, OVAL_DPI)))
-    proposals = []
-    for x, y in _peaks(best, spacing, floor, OVAL_PROPOSALS):
-        r, squash, degrees = (float(v) for v in shape[y, x])
-        proposals.append(Outline(x / factor, y / factor, r / factor, r * squash / factor, degrees, "oval"))
-    return proposals
+    kernels = [
+        (mm_to_px(long_mm / 2, OVAL_DPI), short_mm / long_mm, float(tilt))
+        for long_mm, short_mm in OVALS_MM
+        for tilt in range(0, 180, 30)
+    ]
+    places = _proposals(
+        ink, dpi, OVAL_DPI, kernels, (1.2, 2.5, 4.5), OVALS_MM[0][1] / 2, OVAL_PROPOSALS, floor
+    )
+    return [Outline(x, y, a, b, tilt, "oval") for x, y, a, b, tilt in places]
 
 
 def square_proposals(ink: np.ndarray, dpi: float, floor: float = 0.06) -> list[Outline]:
     """Squares of a square seal's size, at a slant, where more ink lies on the frame than
     just outside it, best first."""
-    factor = OVAL_DPI / dpi
-    density = cv2.resize(ink.astype(np.float32), None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
-    best = np.full(density.shape, -1.0, np.float32)
-    shape = np.zeros((*density.shape, 2), np.float32)  # half side, tilt
-    for side_mm in SQUARES_MM:
-        r = mm_to_px(side_mm / 2, OVAL_DPI)
-        for tilt in SQUARE_TILTS:
-            frame = _ring_density(density, r - 1.2, r + 1.2, 1.0, tilt, True)
-            outside = _ring_density(density, r + 2.5, r + 4.5, 1.0, tilt, True)
-            contrast = frame - outside
-            better = contrast > best
-            best[better] = contrast[better]
-            shape[better] = (r, tilt)
-    spacing = max(3, int(mm_to_px(SQUARES_MM[0] / 2, OVAL_DPI)))
-    proposals = []
-    for x, y in _peaks(best, spacing, floor, SQUARE_PROPOSALS):
-        r, degrees = (float(v) for v in shape[y, x])
-        proposals.append(Outline(x / factor, y / factor, r / factor, r / factor, degrees, "square"))
-    return proposals
+    kernels = [
+        (mm_to_px(side_mm / 2, OVAL_DPI), 1.0, tilt) for side_mm in SQUARES_MM for tilt in SQUARE_TILTS
+    ]
+    places = _proposals(
+        ink, dpi, OVAL_DPI, kernels, (1.2, 2.5, 4.5), SQUARES_MM[0] / 2, SQUARE_PROPOSALS, floor, square=True
+    )
+    return [Outline(x, y, a, b, tilt, "square") for x, y, a, b, tilt in places]
 
 
 def _peaks(score: np.ndarray, spacing: int, floor: float, most: int) -> list[tuple[int, int]]:
@@ -256,8 +257,8 @@ def arc_scores(
 def _search(
     ink: np.ndarray, start: np.ndarray, searches: tuple[np.ndarray, ...], dpi: float, square: bool = False
 ) -> tuple[np.ndarray, float, float]:
-    """Coordinate search from the shape ``start`` (circle or oval, as ``arc_scores`` takes
-    them): each of ``searches`` is a set of offsets tried round the best so far, whose
+    """Coordinate search from the shape ``start`` (circle, oval or with ``square`` square
+    frame, as ``arc_scores`` takes them): each of ``searches`` is a set of offsets tried round the best so far, whose
     diagonal arcs stand out most from the paper just outside it. (The shape, that margin,
     its visible share.)"""
     best, margin, visible = start, 0.0, 0.0
@@ -338,10 +339,11 @@ def _wipe(ink: np.ndarray, outline: Outline) -> None:
 
 
 def broken_rings(ink: np.ndarray, dpi: float) -> list[tuple[Outline, float, float]]:
-    """Round and oval seals in a 1-bit page's ``ink`` (work pixels at ``dpi``): (the outline,
-    how sure, its visible share), for each whose ring shows as long arcs. An arc is one
-    ring's: once the surest ring is taken, its ink no longer counts for another outline that
-    crosses it. An oval or a square, having more ways to fit print, must stand out more."""
+    """Round, oval and slanted square seals in a 1-bit page's ``ink`` (work pixels at
+    ``dpi``): (the outline, how sure, its visible share), for each whose ring shows as long
+    arcs. An arc is one ring's: once the surest ring is taken, its ink no longer counts for
+    another outline that crosses it. An oval or a square, having more ways to fit print,
+    must stand out more."""
     clean = without_rules(ink, dpi)
     proposals = ring_proposals(clean, dpi) + oval_proposals(clean, dpi) + square_proposals(clean, dpi)
     refined = [_refine(clean, proposed, dpi) for proposed in proposals]
