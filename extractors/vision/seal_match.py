@@ -40,7 +40,9 @@ DEPARTMENT_STEMS = ("教务", "财务", "务处", "学生工作", "招生就业"
 OFFICE_ENDS = ("处", "办公室")
 ORGANISATION_WORDS = ("公司", "集团", "中心", "研究院", "有限", "协会", "基金会")
 CONTRACT_WORDS = ("合同专用章", "合同章", "协议专用章")
-CONTRACT_ENDS = ("用章", "同章")  # what a poor reading of a contract seal's line keeps
+# What a poor reading of a contract seal's line keeps.
+CONTRACT_STEMS = ("合同", "协议")
+CONTRACT_ENDS = ("用章", "同章")
 
 
 @dataclass(frozen=True)
@@ -173,6 +175,32 @@ def _after_name(read: str, name: str) -> str:
     return a[blocks[-1].a + blocks[-1].size :]
 
 
+def _school_seal_kind(reading: SealReading, rest: str) -> MatchKind:
+    """Whether the seal whose ring names the school is its own seal, a department's, or for a
+    person to look at, by its bottom line and what the ring says after the name (``rest``)."""
+    department = [w for w in DEPARTMENT_WORDS if w in reading.bottom or w in rest]
+    # The bottom line is small print: its first two characters read are enough for the
+    # common offices (教务处 read as 教务, 财务处 as 财务外).
+    department += [w for w in DEPARTMENT_STEMS if w in reading.bottom]
+    # On a gray page print under the seal (此处, 之处) is read with its bottom line.
+    if reading.bottom_own_ink and len(reading.bottom) >= 2 and reading.bottom.endswith(OFFICE_ENDS):
+        department.append(reading.bottom)  # 总务处, 保卫处: an office, whatever its first word
+    if len(rest) >= 3 and rest.endswith("学院"):
+        department.append("学院")  # a secondary college: 某某职业技术学院信息工程学院
+    contract = any(w in reading.arc + reading.bottom for w in CONTRACT_WORDS)
+    # Only a clear reading makes a department: a misread bottom line must not accuse. Nor
+    # may it pass: a school's 公章 has no bottom line, so one in its own ink that says
+    # something else than 合同专用章, or a department read unclearly, is for a person.
+    if department and reading.confidence >= 60 and not contract:
+        return "department"
+    contract_like = any(w in reading.bottom for w in CONTRACT_STEMS) or reading.bottom.endswith(CONTRACT_ENDS)
+    if contract or (contract_like and not department):
+        return "matched"
+    if department or (reading.bottom and reading.bottom_own_ink):
+        return "unreadable"
+    return "matched"
+
+
 def match_institution(
     reading: SealReading,
     school_names: list[str],
@@ -200,35 +228,12 @@ def match_institution(
     ]
     other_name, other_whole, other = _best(arc, rivals, starts)
     org = shared_ratio(arc, organisation) if organisation else 0.0
-    whole = arc + reading.bottom
     clear_own = own >= 0.6 and (own_whole >= 0.6 or own >= 0.9) and own - other >= 0.15
     # As for another school below: half of this school's own part and most of its name read.
     poor_own = own >= 0.5 and other <= 0.25 and own_whole >= 0.65 and own_whole - other_whole >= 0.15
     if clear_own or (poor_own and reading.confidence >= 40):
-        rest = _after_name(arc, own_name or "")
-        department = [w for w in DEPARTMENT_WORDS if w in reading.bottom or w in rest]
-        # The bottom line is small print: its first two characters read are enough for the
-        # common offices (教务处 read as 教务, 财务处 as 财务外).
-        department += [w for w in DEPARTMENT_STEMS if w in reading.bottom]
-        # On a gray page print under the seal (此处, 之处) is read with its bottom line.
-        if reading.bottom_own_ink and len(reading.bottom) >= 2 and reading.bottom.endswith(OFFICE_ENDS):
-            department.append(reading.bottom)  # 总务处, 保卫处: an office, whatever its first word
-        if len(rest) >= 3 and rest.endswith("学院"):
-            department.append("学院")  # a secondary college: 某某职业技术学院信息工程学院
-        contract = any(w in whole for w in CONTRACT_WORDS)
-        # Only a clear reading makes a department: a misread bottom line must not accuse. Nor
-        # may it pass: a school's 公章 has no bottom line, so one in its own ink that says
-        # something else than 合同专用章, or a department read unclearly, is for a person.
-        if department and reading.confidence >= 60 and not contract:
-            return SealMatch("department", quoted, own_name, own)
-        contract_like = any(w in reading.bottom for w in ("合同", "协议")) or reading.bottom.endswith(
-            CONTRACT_ENDS
-        )
-        if contract or (contract_like and not department):
-            return SealMatch("matched", quoted, own_name, own)
-        if department or (reading.bottom and reading.bottom_own_ink):
-            return SealMatch("unreadable", quoted, own_name, own)
-        return SealMatch("matched", quoted, own_name, own)
+        kind = _school_seal_kind(reading, _after_name(arc, own_name or ""))
+        return SealMatch(kind, quoted, own_name, own)
     if organisation and org >= 0.6 and org > own:
         return SealMatch("organisation", quoted, organisation, org)
     if other_whole >= 0.5 and other >= 0.75 and other - own >= 0.5:
