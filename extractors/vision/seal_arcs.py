@@ -21,6 +21,7 @@ from functools import lru_cache
 import cv2
 import numpy as np
 
+from extractors.vision.seal_dashes import dash_margin, page_dashes, spend
 from extractors.vision.seal_ink import mm_to_px, without_long_runs
 from extractors.vision.seal_outline import Outline
 
@@ -44,6 +45,9 @@ MIN_VISIBLE = 0.45  # least share of a circle on the page (a 骑缝章 half show
 ARC_FLOOR = 0.3
 OVAL_EXTRA = 0.05  # how much more an oval's arcs must stand out than a ring's
 SQUARE_EXTRA = 0.05  # and a square's sides, straight as lines of print are
+# Least margin of the dashes along an outline over those just inside and outside it: on the
+# fixtures' 1-bit plan pages print away from a seal reaches 0.10, worn rings 0.16 to 0.75.
+DASH_FLOOR = 0.16
 
 
 def without_rules(ink: np.ndarray, dpi: float) -> np.ndarray:
@@ -267,6 +271,11 @@ def _search(
         ring, outside, seen = arc_scores(ink, shapes, dpi, square)
         margins = np.where(seen >= MIN_VISIBLE, ring - outside, 0.0)
         pick = int(np.argmax(margins))
+        # Where no offset does better than staying, stay: a ring worn to dashes gives the
+        # arcs nothing to go by, and the first offset tried would walk it off its ring.
+        stay = int(np.flatnonzero(~offsets.any(axis=1))[0])
+        if margins[pick] <= margins[stay]:
+            pick = stay
         best, margin, visible = shapes[pick], float(margins[pick]), float(seen[pick])
         if search == 1 and margin < HOPELESS:
             break  # most proposals on a page of print: no arc worth refining
@@ -341,21 +350,31 @@ def _wipe(ink: np.ndarray, outline: Outline) -> None:
 def broken_rings(ink: np.ndarray, dpi: float) -> list[tuple[Outline, float, float]]:
     """Round, oval and slanted square seals in a 1-bit page's ``ink`` (work pixels at
     ``dpi``): (the outline, how sure, its visible share), for each whose ring shows as long
-    arcs. An arc is one ring's: once the surest ring is taken, its ink no longer counts for
-    another outline that crosses it. An oval or a square, having more ways to fit print,
-    must stand out more."""
+    arcs or, worn thinner, as a row of dashes along it (``seal_dashes``). An arc or a dash is
+    one ring's: once the surest ring is taken, its ink no longer counts for another outline
+    that crosses it. An oval or a square, having more ways to fit print, must show longer
+    arcs than a ring."""
     clean = without_rules(ink, dpi)
+    dashes = page_dashes(clean, dpi)
+
+    def measured(outline: Outline, margin: float, visible: float) -> tuple[Outline, float, float]:
+        """(The outline, how far the surer of the two measures is over its floor, its
+        visible share.)"""
+        over_dashes = dash_margin(dashes, outline, clean.shape) - DASH_FLOOR
+        return outline, max(margin - ARC_FLOOR, over_dashes), visible
+
     proposals = ring_proposals(clean, dpi) + oval_proposals(clean, dpi) + square_proposals(clean, dpi)
-    refined = [_refine(clean, proposed, dpi) for proposed in proposals]
+    refined = [measured(*_refine(clean, proposed, dpi)) for proposed in proposals]
     found: list[tuple[Outline, float, float]] = []
-    for outline, margin, visible in sorted(refined, key=lambda item: -item[1]):
-        if margin < ARC_FLOOR:
+    for outline, over, visible in sorted(refined, key=lambda item: -item[1]):
+        if over < 0:
             break
         if found:
-            outline, margin, visible = _refine(clean, outline, dpi)
-        if margin < ARC_FLOOR or visible < MIN_VISIBLE:
+            outline, over, visible = measured(*_refine(clean, outline, dpi))
+        if over < 0 or visible < MIN_VISIBLE:
             continue
         # Half a seal's evidence is gone with its colour: a person confirms the weaker ones.
-        found.append((outline, round(min(0.85, 0.5 + 0.6 * (margin - ARC_FLOOR)), 3), visible))
+        found.append((outline, round(min(0.85, 0.5 + 0.6 * over), 3), visible))
         _wipe(clean, outline)
+        spend(dashes, outline)
     return found
