@@ -122,19 +122,27 @@ def _diagonal_length(outline: Outline, scale: float, shape: tuple[int, int]) -> 
     return float(steps[on_page & diagonal].sum())
 
 
-def _along(dashes: Dashes, outline: Outline, scale: float) -> tuple[np.ndarray, np.ndarray]:
-    """Which dashes lie on ``outline`` scaled by ``scale`` and run along it, and which of
-    those lie where it runs diagonally."""
-    reach, along, tolerance = _frame(dashes, outline)
+def _along(
+    dashes: Dashes, frame: tuple[np.ndarray, np.ndarray, float], scale: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Which dashes lie on the outline of ``frame`` (as ``_frame`` gives it) scaled by
+    ``scale`` and run along it, and which of those lie where it runs diagonally."""
+    reach, along, tolerance = frame
     turned = np.abs((dashes.direction - along + math.pi / 2) % math.pi - math.pi / 2)
     on = (np.abs(reach - scale) <= tolerance * scale) & (turned <= math.radians(ALONG_DEGREES))
     return on, on & (np.abs(np.sin(2 * along)) > 0.5)
 
 
-def _covered(dashes: Dashes, outline: Outline, scale: float, shape: tuple[int, int]) -> tuple[float, int]:
+def _covered(
+    dashes: Dashes,
+    outline: Outline,
+    frame: tuple[np.ndarray, np.ndarray, float],
+    scale: float,
+    shape: tuple[int, int],
+) -> tuple[float, int]:
     """Share of ``outline``'s diagonal length (scaled by ``scale``) that unspent dashes
     lying on it and running along it cover, and how many dashes those are."""
-    _, diagonal = _along(dashes, outline, scale)
+    _, diagonal = _along(dashes, frame, scale)
     counted = diagonal & ~dashes.spent
     total = _diagonal_length(outline, scale, shape)
     return (float(dashes.length[counted].sum()) / total if total > 0 else 0.0), int(counted.sum())
@@ -146,13 +154,14 @@ def dash_margin(dashes: Dashes, outline: Outline, shape: tuple[int, int]) -> flo
     than ``FEWEST`` dashes lie along it."""
     if dashes.count == 0:
         return 0.0
-    on, count = _covered(dashes, outline, 1.0, shape)
+    frame = _frame(dashes, outline)  # where each dash lies on the outline, for every scale
+    on, count = _covered(dashes, outline, frame, 1.0, shape)
     if count < FEWEST:
         return 0.0
-    return on - max(_covered(dashes, outline, scale, shape)[0] for scale in SCALES)
+    return on - max(_covered(dashes, outline, frame, scale, shape)[0] for scale in SCALES)
 
 
 def spend(dashes: Dashes, outline: Outline) -> None:
     """Mark the dashes along ``outline`` as a found seal's, so that no other counts them."""
     if dashes.count:
-        dashes.spent[_along(dashes, outline, 1.0)[0]] = True
+        dashes.spent[_along(dashes, _frame(dashes, outline), 1.0)[0]] = True
